@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * `vcrypto device`: one vhost-user virtio-crypto device process. Parses flags, builds the
+ * backend, device and server, logs the lifecycle, stops cleanly on SIGTERM/SIGINT. Owns exit codes.
+ */
+import { resolve } from 'node:path';
+import {
+  createCryptoBackend,
+  CryptoDevice,
+  getErrorMessage,
+  parseTraceSelection,
+  VhostUserCrypto,
+  VhostUserServer,
+  type Tracer,
+} from '../../device-core/src/index.js';
+import { createLogger, type Logger } from '../../pkg/log/logger.js';
+import { EXIT_ENVIRONMENT, EXIT_OK } from '../internal/exit-codes.js';
+import { parseCommandLine } from '../internal/flags.js';
+import { DEVICE_FLAG_OPTIONS, DEVICE_HELP, DeviceFlagsSchema, type DeviceFlags } from './flags.js';
+import { createDeviceStats, startMetricsEndpoint, startStatsFile } from './metrics.js';
+import { qemuAttachArgs } from './qemu-args.js';
+import type { DeviceStatsCollector } from '../../pkg/metrics/index.js';
+
+function tracerFor(log: Logger): Tracer {
+  const on = parseTraceSelection(process.env['VCRYPTO_TRACE']);
+  return { enabled: on, trace: (tracer, msg, fields) => log.debug(msg, { tracer, ...fields }) };
+}
+
+export interface RunningDevice {
+  readonly server: VhostUserServer;
+  readonly device: CryptoDevice;
+  readonly stats: DeviceStatsCollector;
+  stop(): void;
+}
+
+/** Builds and starts a device; throws on environment failures. Used by run() and by `selftest`. */
+export function startDevice(flags: DeviceFlags, log: Logger): RunningDevice {
+  const backend = createCryptoBackend(flags.backend, {
+    ...(flags.kernelDriver !== undefined ? { kernelDriver: flags.kernelDriver } : {}),
+    onNotice: (message) => log.info(message, { backend: flags.backend }),
+  });
+  const tracer = tracerFor(log);
+  const stats = createDeviceStats(backend.name, backend.capabilities());
+  const device = new CryptoDevice({ backend, maxDataQueues: flags.queues, maxSessions: flags.maxSessions, maxSize: flags.maxRequestSize, tracer, stats });
+  const socketPath = resolve(flags.socket);
+  const server = new VhostUserServer({
+    socketPath,
+    backend: new VhostUserCrypto({ device, dataQueues: flags.queues, queueStats: stats }),
+    tracer,
+    events: {
+      onListening: (path) => log.info('Listening for a vhost-user frontend', { socket: path, backend: backend.name, queues: flags.queues }),
+      onConnected: (id) => {
+        stats.onFrontend(true);
+        log.info('Frontend connected', { connection: id });
+      },
+      onDisconnected: (id, reason) => {
+        stats.onFrontend(false);
+        if (reason.kind === 'protocol-error')
+          log.warn('Frontend dropped after a protocol error', { connection: id, reason: reason.error.message });
+        else log.info('Frontend left; sessions and keys wiped', { connection: id, reason: reason.kind });
+      },
+    },
+  });
+  server.listen();
+  return {
+    server,
+    device,
+    stats,
+    stop: () => {
+      server.close();
+      backend.close();
+    },
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const line = parseCommandLine('device', argv, DEVICE_FLAG_OPTIONS, DeviceFlagsSchema, DEVICE_HELP);
+  if ('exitCode' in line) return line.exitCode;
+  const flags = line.flags;
+  const log = createLogger({ name: 'device' });
+  let running: RunningDevice;
+  try {
+    running = startDevice(flags, log);
+  } catch (e: unknown) {
+    log.error('Failed to start the device', { err: e instanceof Error ? e : getErrorMessage(e), cause: e instanceof Error && e.cause instanceof Error ? e.cause.message : undefined });
+    return EXIT_ENVIRONMENT;
+  }
+  let metrics: Awaited<ReturnType<typeof startMetricsEndpoint>> | undefined;
+  if (flags.metricsPort !== undefined) {
+    try {
+      metrics = await startMetricsEndpoint(running.stats, flags.metricsPort, flags.metricsAddress);
+      log.info('Serving metrics', { url: `http://${flags.metricsAddress}:${metrics.port}/metrics` });
+    } catch (e: unknown) {
+      log.error('Failed to serve metrics', { port: flags.metricsPort, err: getErrorMessage(e) });
+      running.stop();
+      return EXIT_ENVIRONMENT;
+    }
+  }
+  const statsFile = flags.statsFile === undefined ? undefined : startStatsFile(running.stats, resolve(flags.statsFile), log);
+  log.info('Attach a VM with these QEMU arguments', { qemu: qemuAttachArgs(resolve(flags.socket)) });
+  return new Promise<number>((done) => {
+    const stop = (signal: string): void => {
+      log.info('Stopping', { signal });
+      statsFile?.stop();
+      running.stop();
+      void (metrics?.close() ?? Promise.resolve()).then(() => done(EXIT_OK));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

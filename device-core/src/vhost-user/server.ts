@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The vhost-user server socket: listens on a path (QEMU connects as the client), serves one
+ * frontend at a time and accepts the next when it leaves, cleanly or killed. New connections
+ * wait in the listen backlog meanwhile. Removes its socket file when closed. Knows nothing of
+ * crypto; builds a fresh backend state per frontend through the supplied factory.
+ */
+import { existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { closeFds, unixAccept, unixListen, watchFd, type FdWatch } from '../os/index.js';
+import { NO_TRACE, type Tracer } from '../util/trace.js';
+import type { VhostUserBackend } from './backend.js';
+import { Connection, type CloseReason } from './connection.js';
+import { VhostUserSocketError } from './errors.js';
+
+export interface ServerEvents {
+  onListening?(path: string): void;
+  onConnected?(connectionId: number): void;
+  onDisconnected?(connectionId: number, reason: CloseReason): void;
+}
+
+export interface VhostUserServerOptions {
+  readonly socketPath: string;
+  readonly backend: VhostUserBackend;
+  readonly tracer?: Tracer;
+  readonly events?: ServerEvents;
+}
+
+export class VhostUserServer {
+  private listenFd = -1;
+  private listenWatch: FdWatch | undefined;
+  private current: Connection | undefined;
+  private nextId = 1;
+  private stopped = false;
+
+  constructor(private readonly o: VhostUserServerOptions) {}
+
+  get connected(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** Binds the socket. A stale socket file from a dead process is replaced; any other file is an error. */
+  listen(): void {
+    const path = this.o.socketPath;
+    if (existsSync(path)) {
+      if (!lstatSync(path).isSocket()) throw new VhostUserSocketError(`${path} exists and is not a socket`);
+      unlinkSync(path);
+    }
+    try {
+      this.listenFd = unixListen(path, 8);
+    } catch (e: unknown) {
+      throw new VhostUserSocketError(`cannot listen on ${path}`, { cause: e });
+    }
+    this.watchListen();
+    this.o.events?.onListening?.(path);
+  }
+
+  private watchListen(): void {
+    this.listenWatch = watchFd(this.listenFd, () => this.acceptOne());
+  }
+
+  private acceptOne(): void {
+    if (this.current !== undefined || this.stopped) return;
+    const fd = unixAccept(this.listenFd);
+    if (fd === null) return;
+    // One frontend at a time: stop accepting until this one leaves.
+    this.listenWatch?.stop();
+    this.listenWatch = undefined;
+    const id = this.nextId++;
+    const conn = new Connection(fd, this.o.backend, this.o.tracer ?? NO_TRACE, (reason) => {
+      this.current = undefined;
+      this.o.events?.onDisconnected?.(id, reason);
+      if (!this.stopped) this.watchListen();
+    });
+    this.current = conn;
+    this.o.events?.onConnected?.(id);
+    conn.start();
+  }
+
+  /** Stops serving: drops the frontend (wiping its state), closes and removes the socket. */
+  close(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.listenWatch?.stop();
+    this.current?.close({ kind: 'shutdown' });
+    if (this.listenFd >= 0) closeFds([this.listenFd]);
+    this.listenFd = -1;
+    try {
+      if (existsSync(this.o.socketPath)) unlinkSync(this.o.socketPath);
+    } catch {
+      // the socket file is already gone or its folder was removed; nothing is left to clean
+    }
+  }
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * One vring of a vhost-user connection: its size, addresses, base, kick/call/err fds, and the
+ * running SplitQueue once it can start. A ring starts when it has memory, addresses and a kick
+ * fd (QEMU never sends SET_VRING_ENABLE for crypto, so a started ring counts as enabled); on each
+ * kick it drains the available chains through the backend, publishing the used elements during
+ * long drains (PUBLISH_EVERY, PUBLISH_BYTES) and at the end, and signals the call fd only when
+ * the driver asks for it (at most once per publication). Knows nothing of crypto.
+ */
+import { closeFds, eventfdRead, eventfdWrite, watchFd, type FdWatch } from '../os/index.js';
+import type { GuestMemory } from '../memory/guest-memory.js';
+import { availRingBytes, usedRingBytes, VIRTQ_DESC_SIZE } from '../spec/virtio.js';
+import { RingError, SplitQueue } from '../virtqueue/split-queue.js';
+import type { Tracer } from '../util/trace.js';
+import type { VhostUserBackend } from './backend.js';
+
+/** Chains handled per event-loop turn before yielding, so one busy ring cannot starve the rest. */
+export const MAX_BATCH = 256;
+
+/**
+ * Within a drain, used elements are published (and the driver signalled, if it asks) once at
+ * least PUBLISH_EVERY chains carrying PUBLISH_BYTES of device-readable bytes were handled since
+ * the last publication, not only at the end: the driver can reap and resubmit while the device
+ * keeps popping, so the two sides overlap instead of taking turns. The byte floor keeps small
+ * requests to one signal per drain, where a signal costs more than the overlap saves
+ * (docs/performance.md).
+ */
+export const PUBLISH_EVERY = 16;
+export const PUBLISH_BYTES = 64 * 1024;
+
+function readableBytes(views: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const v of views) n += v.length;
+  return n;
+}
+
+export class Vring {
+  num = 0;
+  base = 0;
+  descAddr = -1;
+  usedAddr = -1;
+  availAddr = -1;
+  kickFd = -1;
+  callFd = -1;
+  errFd = -1;
+  enabled = true;
+  queue: SplitQueue | undefined;
+  private watch: FdWatch | undefined;
+  private scheduled = false;
+
+  constructor(
+    readonly index: number,
+    private readonly backend: VhostUserBackend,
+    private readonly tracer: Tracer,
+    /** Called when the ring itself is broken (a protocol-level failure): drops the connection. */
+    private readonly onBroken: (e: Error) => void,
+  ) {}
+
+  get started(): boolean {
+    return this.queue !== undefined;
+  }
+
+  /** Starts the ring when everything it needs is known. Returns false when something is missing or invalid. */
+  tryStart(memory: GuestMemory, eventIdx: boolean): boolean {
+    if (this.queue !== undefined || this.kickFd < 0 || this.num === 0 || this.descAddr < 0) return false;
+    const desc = memory.translateUserspace(this.descAddr, this.num * VIRTQ_DESC_SIZE);
+    const avail = memory.translateUserspace(this.availAddr, availRingBytes(this.num));
+    const used = memory.translateUserspace(this.usedAddr, usedRingBytes(this.num));
+    if (desc === null || avail === null || used === null) {
+      this.onBroken(new RingError(`vring ${this.index} addresses are outside the memory table`));
+      return false;
+    }
+    this.queue = new SplitQueue({ memory, size: this.num, desc, avail, used, eventIdx, nextAvail: this.base });
+    this.watch = watchFd(this.kickFd, () => this.onKick());
+    if (this.tracer.enabled('virtqueue')) this.tracer.trace('virtqueue', 'vring started', { index: this.index, size: this.num, base: this.base });
+    // The driver may have queued requests before the kick fd arrived.
+    this.schedule();
+    return true;
+  }
+
+  private onKick(): void {
+    eventfdRead(this.kickFd);
+    this.drain();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.drain();
+    });
+  }
+
+  /** Pops, handles and completes available chains; one call-fd signal per batch. */
+  drain(): void {
+    const q = this.queue;
+    if (q === undefined || !this.enabled) return;
+    let handled = 0;
+    let sincePublish = 0;
+    let bytesSincePublish = 0;
+    try {
+      this.backend.onQueueDepth?.(this.index, q.pending());
+      for (;;) {
+        const r = q.pop();
+        if (r === null) break;
+        if (r.kind === 'bad') {
+          if (this.tracer.enabled('virtqueue')) this.tracer.trace('virtqueue', 'bad descriptor chain', { index: this.index, head: r.bad.head, reason: r.bad.reason });
+          q.pushUsed(r.bad.head, 0);
+        } else {
+          bytesSincePublish += readableBytes(r.chain.readable);
+          q.pushUsed(r.chain.head, this.backend.handleChain(this.index, r.chain));
+        }
+        if (++handled === MAX_BATCH) {
+          this.schedule();
+          break;
+        }
+        if (++sincePublish >= PUBLISH_EVERY && bytesSincePublish >= PUBLISH_BYTES) {
+          if (q.flushUsed(false) && this.callFd >= 0) eventfdWrite(this.callFd, 1);
+          sincePublish = 0;
+          bytesSincePublish = 0;
+        }
+      }
+      if (q.flushUsed() && this.callFd >= 0) eventfdWrite(this.callFd, 1);
+      // Entries may have arrived after the last pop and before avail_event was published.
+      if (handled < MAX_BATCH && q.pending() > 0) this.schedule();
+    } catch (e: unknown) {
+      this.onBroken(e instanceof Error ? e : new RingError(String(e)));
+    }
+  }
+
+  /** Stops processing (GET_VRING_BASE); returns the next avail index. */
+  stop(): number {
+    this.watch?.stop();
+    this.watch = undefined;
+    const next = this.queue?.nextAvail ?? this.base;
+    this.queue = undefined;
+    this.base = next;
+    return next;
+  }
+
+  setKick(fd: number): void {
+    this.stop();
+    this.replace('kickFd', fd);
+  }
+
+  replace(which: 'kickFd' | 'callFd' | 'errFd', fd: number): void {
+    const old = this[which];
+    this[which] = fd;
+    if (old >= 0 && old !== fd) closeFds([old]);
+  }
+
+  close(): void {
+    this.stop();
+    closeFds([this.kickFd, this.callFd, this.errFd].filter((fd) => fd >= 0));
+    this.kickFd = this.callFd = this.errFd = -1;
+  }
+}

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The API's fixed names: group, version, kinds, plurals, labels, and the two naming rules other
+ * parts rely on (the extended resource of a pool, the name of a node state). Pure constants and
+ * string functions; knows nothing of schemas or clients.
+ */
+export const GROUP = 'vcrypto.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}` as const;
+
+export const DEVICE_KIND = 'VirtioCryptoDevice';
+export const DEVICE_PLURAL = 'virtiocryptodevices';
+export const DEVICE_SINGULAR = 'virtiocryptodevice';
+export const DEVICE_SHORT_NAMES: readonly string[] = ['vcd'];
+
+export const NODE_STATE_KIND = 'VirtioCryptoNodeState';
+export const NODE_STATE_PLURAL = 'virtiocryptonodestates';
+export const NODE_STATE_SINGULAR = 'virtiocryptonodestate';
+export const NODE_STATE_SHORT_NAMES: readonly string[] = ['vcns'];
+
+/** Labels on every VirtioCryptoNodeState: which pool and which node it describes. */
+export const POOL_LABEL = `${GROUP}/pool`;
+export const NODE_LABEL = `${GROUP}/node`;
+
+/** The extended resource VMs request for a pool: the spec's resourceName, else `vcrypto.dev/<name>`. */
+export function resourceNameFor(name: string, spec: { readonly resourceName?: string | undefined }): string {
+  return spec.resourceName ?? `${GROUP}/${name}`;
+}
+
+/** The name of the VirtioCryptoNodeState of one pool on one node (cluster scoped). */
+export function nodeStateName(pool: string, node: string): string {
+  return `${pool}-${node}`;
+}
+
+/** The labels a VirtioCryptoNodeState carries, so the operator can list a pool's states. */
+export function nodeStateLabels(pool: string, node: string): Record<string, string> {
+  return { [POOL_LABEL]: pool, [NODE_LABEL]: node };
+}
