@@ -29,6 +29,14 @@ describe('parsePoolConfig', () => {
     expect(auto.deviceArgs.slice(0, 4)).toEqual(['--backend', 'auto', '--kernel-driver', 'qat_aes_cbc']);
   });
 
+  it('passes the offered services and algorithms to the device, and nothing when the spec offers all', () => {
+    const narrowed = parsePoolConfig('{"name":"p","spec":{"services":{"aead":false,"akcipher":false},"algorithms":["aes-cbc","sha256"]}}');
+    expect(narrowed.deviceArgs.slice(-4)).toEqual(['--services', 'cipher,hash,mac', '--algorithms', 'aes-cbc,sha256']);
+    const all = parsePoolConfig('{"name":"p","spec":{}}');
+    expect(all.deviceArgs).not.toContain('--services');
+    expect(all.deviceArgs).not.toContain('--algorithms');
+  });
+
   it('names the field that is wrong', () => {
     expect(() => parsePoolConfig('{"name":"p","spec":{"slotsPerNode":-1}}')).toThrow(/at spec\.slotsPerNode/);
     expect(() => parsePoolConfig('{"name":"Bad_Name","spec":{}}')).toThrow(PoolConfigError);

@@ -40,6 +40,16 @@ export function deviceBackendFor(type: 'auto' | 'software' | 'kernel'): string {
   return type;
 }
 
+/**
+ * `--services` naming the offered services, or nothing when the spec offers them all. spec.queueSize
+ * is not passed: the frontend picks the ring size (QEMU's virtio-crypto-pci fixes 1024, the hook
+ * sets vq_size in device mode), and a smaller device limit would disconnect QEMU.
+ */
+function servicesArgs(services: VirtioCryptoDeviceSpec['services']): string[] {
+  const on = Object.entries(services).filter(([, offered]) => offered).map(([name]) => name);
+  return on.length === Object.keys(services).length ? [] : ['--services', on.join(',')];
+}
+
 function hasSocketOwner(rawSpec: unknown): boolean {
   return typeof rawSpec === 'object' && rawSpec !== null && 'socketOwner' in rawSpec;
 }
@@ -81,6 +91,8 @@ export function parsePoolConfig(text: string, source = 'pool config'): PoolConfi
       '--queues', String(spec.dataQueues),
       '--max-sessions', String(spec.maxSessions),
       '--max-request-size', String(spec.maxRequestSize),
+      ...servicesArgs(spec.services),
+      ...(spec.algorithms !== undefined ? ['--algorithms', spec.algorithms.join(',')] : []),
     ],
     // Written out in the spec, it wins; else the agent's --socket-owner (both default to 107:107).
     ...(hasSocketOwner(parsed.data.spec) ? { socketOwner: spec.socketOwner } : {}),

@@ -3,6 +3,7 @@
  * The flags of `vcrypto device`: their schema, defaults and help text. Nothing else.
  */
 import { z } from 'zod';
+import { ALGORITHM_NAMES, SERVICE_NAMES } from '../../device-core/src/index.js';
 import { formatFlagHelp, type FlagOptions } from '../internal/flags.js';
 
 export const DEVICE_FLAG_OPTIONS: FlagOptions = {
@@ -10,6 +11,9 @@ export const DEVICE_FLAG_OPTIONS: FlagOptions = {
   backend: { type: 'string' },
   'kernel-driver': { type: 'string' },
   queues: { type: 'string' },
+  'queue-size': { type: 'string' },
+  services: { type: 'string' },
+  algorithms: { type: 'string' },
   'max-sessions': { type: 'string' },
   'max-request-size': { type: 'string' },
   'metrics-port': { type: 'string' },
@@ -20,11 +24,31 @@ export const DEVICE_FLAG_OPTIONS: FlagOptions = {
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+const KNOWN_ALGORITHMS: readonly string[] = Object.values(ALGORITHM_NAMES).flat();
+
+/** A comma-separated list of names from `allowed`, at least one, duplicates dropped. */
+const nameList = (allowed: readonly string[], what: string) =>
+  z
+    .string()
+    .transform((s) => [...new Set(s.split(',').map((n) => n.trim()).filter((n) => n !== ''))])
+    .refine((names) => names.length > 0, { message: `names no ${what}` })
+    .refine((names) => names.every((n) => allowed.includes(n)), {
+      error: (issue) => {
+        const bad = (issue.input as string[]).filter((n) => !allowed.includes(n));
+        return `unknown ${what} ${bad.join(', ')}; allowed: ${allowed.join(', ')}`;
+      },
+    });
+
 export const DeviceFlagsSchema = z.object({
   socket: z.string({ error: 'is required: the path of the vhost-user socket to listen on' }).min(1),
   backend: z.enum(['software', 'kernel', 'auto'], { error: "must be 'software', 'kernel' or 'auto'" }).default('software'),
   kernelDriver: z.string().min(1).max(127).optional(),
   queues: int(1, 64).default(1),
+  queueSize: int(1, 32768)
+    .refine((n) => (n & (n - 1)) === 0, { message: 'must be a power of two from 1 to 32768' })
+    .default(32768),
+  services: z.optional(nameList(SERVICE_NAMES, 'service')),
+  algorithms: z.optional(nameList(KNOWN_ALGORITHMS, 'algorithm')),
   maxSessions: int(1, 1_000_000).default(1024),
   maxRequestSize: int(4096, 1 << 30).default(4 << 20),
   metricsPort: int(0, 65535).optional(),
@@ -47,6 +71,9 @@ ${formatFlagHelp([
   ['--backend NAME', 'crypto backend (default software): software (OpenSSL through node:crypto); kernel (the\nLinux kernel crypto API through AF_ALG, hardware drivers first); auto (kernel for what a\nhardware kernel driver serves, software for the rest; software only where AF_ALG is missing)'],
   ['--kernel-driver NAME', 'kernel and auto: use this kernel driver (its /proc/crypto driver name) for what it serves'],
   ['--queues N', 'data queues offered to a full-device frontend, 1..64 (default 1); QEMU cryptodev uses queue 0'],
+  ['--queue-size N', 'largest virtqueue a frontend may set up, a power of two (default 32768, the split\nring maximum); a frontend asking for more is disconnected. QEMU\'s virtio-crypto-pci uses 1024'],
+  ['--services LIST', 'offer only these services, comma-separated: cipher, hash, mac, aead, akcipher\n(default all); chaining needs cipher and hash or mac'],
+  ['--algorithms LIST', 'offer only these algorithms, comma-separated, named as `vcrypto capabilities` prints\nthem (aes-cbc,hmac-sha256,...); default all the backend computes. A name the backend\ncannot compute on this node is logged and not offered'],
   ['--max-sessions N', 'open sessions per frontend before NOSPC (default 1024)'],
   ['--max-request-size BYTES', 'config max_size: largest request content (default 4194304)'],
   ['--metrics-port N', 'serve Prometheus /metrics and /healthz on this TCP port (0 picks a free one); off by default'],

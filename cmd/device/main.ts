@@ -11,6 +11,8 @@ import {
   parseTraceSelection,
   VhostUserCrypto,
   VhostUserServer,
+  type BackendCapabilities,
+  type ServiceName,
   type Tracer,
 } from '../../device-core/src/index.js';
 import { createLogger, type Logger } from '../../pkg/log/logger.js';
@@ -26,6 +28,13 @@ function tracerFor(log: Logger): Tracer {
   return { enabled: on, trace: (tracer, msg, fields) => log.debug(msg, { tracer, ...fields }) };
 }
 
+/** Names in --algorithms that the backend, as restricted, does not offer (it cannot compute them here, or --services left them out). */
+function unservedAlgorithms(flags: DeviceFlags, caps: BackendCapabilities): string[] {
+  if (flags.algorithms === undefined) return [];
+  const offered = new Set<string>(Object.values(caps).flatMap((m: ReadonlyMap<string, unknown>) => [...m.keys()]));
+  return flags.algorithms.filter((a) => !offered.has(a));
+}
+
 export interface RunningDevice {
   readonly server: VhostUserServer;
   readonly device: CryptoDevice;
@@ -38,14 +47,20 @@ export function startDevice(flags: DeviceFlags, log: Logger): RunningDevice {
   const backend = createCryptoBackend(flags.backend, {
     ...(flags.kernelDriver !== undefined ? { kernelDriver: flags.kernelDriver } : {}),
     onNotice: (message) => log.info(message, { backend: flags.backend }),
+    restriction: {
+      ...(flags.services !== undefined ? { services: new Set(flags.services as ServiceName[]) } : {}),
+      ...(flags.algorithms !== undefined ? { algorithms: new Set(flags.algorithms) } : {}),
+    },
   });
+  const missing = unservedAlgorithms(flags, backend.capabilities());
+  if (missing.length > 0) log.warn('Asked-for algorithms this backend cannot compute here are not offered', { algorithms: missing.join(','), backend: backend.name });
   const tracer = tracerFor(log);
   const stats = createDeviceStats(backend.name, backend.capabilities());
   const device = new CryptoDevice({ backend, maxDataQueues: flags.queues, maxSessions: flags.maxSessions, maxSize: flags.maxRequestSize, tracer, stats });
   const socketPath = resolve(flags.socket);
   const server = new VhostUserServer({
     socketPath,
-    backend: new VhostUserCrypto({ device, dataQueues: flags.queues, queueStats: stats }),
+    backend: new VhostUserCrypto({ device, dataQueues: flags.queues, maxQueueSize: flags.queueSize, queueStats: stats }),
     tracer,
     events: {
       onListening: (path) => log.info('Listening for a vhost-user frontend', { socket: path, backend: backend.name, queues: flags.queues }),

@@ -5,7 +5,8 @@
  */
 
 export { CryptoDevice, type CryptoDeviceOptions, type CryptoStatsSink } from './crypto/device.js';
-export { createCryptoBackend, BACKEND_KINDS, type BackendKind, type CryptoBackend, type BackendCapabilities } from './backends/index.js';
+export { createCryptoBackend, BACKEND_KINDS, SERVICE_NAMES, type BackendKind, type CryptoBackend, type BackendCapabilities, type ServiceName } from './backends/index.js';
+export { ALGORITHM_NAMES } from './crypto/algorithms.js';
 export { VhostUserServer, type ServerEvents } from './vhost-user/server.js';
 export { VhostUserCrypto } from './vhu-crypto.js';
 export { NativeAddonError } from './os/index.js';

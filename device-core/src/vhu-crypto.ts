@@ -42,12 +42,15 @@ export function sessionLayoutOf(p: Uint8Array): SessionLayout | undefined {
 export interface VhostUserCryptoOptions {
   readonly device: CryptoDevice;
   readonly dataQueues: number;
+  /** The largest ring a frontend may set up (SET_VRING_NUM); default the split ring's 32768. */
+  readonly maxQueueSize?: number;
   /** Told how many chains wait in a queue each time the device drains it. */
   readonly queueStats?: { onQueueDepth(queueIndex: number, depth: number): void };
 }
 
 export class VhostUserCrypto implements VhostUserBackend {
   readonly numQueues: number;
+  readonly maxQueueSize: number | undefined;
   readonly deviceFeatures: bigint;
   readonly protocolFeatures = (1n << BigInt(PF.CRYPTO_SESSION)) | (1n << BigInt(PF.CONFIG));
   private readonly device: CryptoDevice;
@@ -59,6 +62,7 @@ export class VhostUserCrypto implements VhostUserBackend {
     this.dataQueues = o.dataQueues;
     this.queueStats = o.queueStats;
     this.numQueues = o.dataQueues + 1;
+    this.maxQueueSize = o.maxQueueSize;
     this.deviceFeatures = o.device.deviceFeatures;
   }
 

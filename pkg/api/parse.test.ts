@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiValidationError, API_ERROR_CODES } from './errors.js';
 import { resourceNameFor, nodeStateName, nodeStateLabels } from './names.js';
 import { parseDevice, parseDeviceSpec, parseNodeState } from './parse.js';
+import { ALGORITHM_NAMES } from '../../device-core/src/index.js';
 
 function problemsOf(input: unknown): string[] {
   try {
@@ -57,7 +58,8 @@ describe('parseDeviceSpec', () => {
     [{ services: { cipher: 'yes' } }, 'spec.services.cipher: must be true or false'],
     [{ algorithms: [] }, 'spec.algorithms: must be a list, not empty'],
     [{ algorithms: ['aes-cbc', 'aes-cbc'] }, 'spec.algorithms[1]: duplicate entry "aes-cbc": entries must be unique'],
-    [{ algorithms: ['AES CBC'] }, 'spec.algorithms[0]: must be an algorithm name like aes-cbc or hmac-sha256'],
+    [{ algorithms: ['AES CBC'] }, `spec.algorithms[0]: must be one of ${Object.values(ALGORITHM_NAMES).flat().join(', ')}`],
+    [{ algorithms: ['aes-cbc', 'twofish'] }, `spec.algorithms[1]: must be one of ${Object.values(ALGORITHM_NAMES).flat().join(', ')}`],
     [{ socketOwner: { uid: -1 } }, 'spec.socketOwner.uid: must be an integer from 0 to 4294967294'],
     [{ nodeSelector: { a: 1 } }, 'spec.nodeSelector.a: must be a string'],
     [{ tolerations: [{ operator: 'Equal' }] }, 'spec.tolerations[0].operator: operator must be Exists when key is empty (it then matches every taint)'],

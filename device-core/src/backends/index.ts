@@ -8,10 +8,12 @@
  *   auto      kernel for what a hardware (or the pinned) kernel driver serves, software for the
  *             rest; without AF_ALG it says so once through onNotice and is software only
  *   null      advertises nothing (the reference implementation)
+ * Any of them narrowed by a Restriction (restricted/): only the services and algorithms asked for.
  */
 import { AutoBackend } from './auto/index.js';
 import { KernelBackend, KernelUnavailableError } from './kernel/index.js';
 import { NullBackend } from './null/index.js';
+import { RestrictedBackend, type Restriction } from './restricted/index.js';
 import { SoftwareBackend } from './software/index.js';
 import type { CryptoBackend } from './types.js';
 
@@ -22,6 +24,8 @@ export interface BackendOptions {
   readonly kernelDriver?: string;
   /** Called once with a one-line explanation when auto runs without the kernel backend. */
   readonly onNotice?: (message: string) => void;
+  /** Offer only these services and algorithms (the rest is refused as not supported). */
+  readonly restriction?: Restriction;
 }
 
 const kernelOptions = (o: BackendOptions) => (o.kernelDriver !== undefined ? { kernelDriver: o.kernelDriver } : {});
@@ -47,10 +51,13 @@ const BACKENDS: Record<BackendKind, (options: BackendOptions) => CryptoBackend> 
 export const BACKEND_KINDS = Object.keys(BACKENDS) as BackendKind[];
 
 export function createCryptoBackend(kind: BackendKind, options: BackendOptions = {}): CryptoBackend {
-  return BACKENDS[kind](options);
+  const backend = BACKENDS[kind](options);
+  const r = options.restriction;
+  return r === undefined || (r.services === undefined && r.algorithms === undefined) ? backend : new RestrictedBackend(backend, r);
 }
 
 export { KernelBackend, KernelBackendError, KernelDriverError, KernelUnavailableError, isHardwareDriver } from './kernel/index.js';
 export type { KernelAlgorithm } from './kernel/index.js';
 export { AutoBackend } from './auto/index.js';
+export { RestrictedBackend, SERVICE_NAMES, type Restriction, type ServiceName } from './restricted/index.js';
 export * from './types.js';

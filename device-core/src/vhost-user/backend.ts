@@ -9,6 +9,8 @@ import type { Chain } from '../virtqueue/split-queue.js';
 export interface VhostUserBackend {
   /** Queues the frontend may set up (device mode: data queues plus the control queue). */
   readonly numQueues: number;
+  /** The largest ring SET_VRING_NUM may set (a power of two); undefined: the split ring's 32768. */
+  readonly maxQueueSize?: number | undefined;
   /** Device-specific virtio feature bits offered in GET_FEATURES (transport bits are added). */
   readonly deviceFeatures: bigint;
   /** Extra protocol features this device supports (e.g. CRYPTO_SESSION, CONFIG). */

@@ -155,8 +155,9 @@ const TABLE: Readonly<Record<number, Entry>> = {
     name: 'SET_VRING_NUM', size: 8, fds: [0, 0], reply: 'ack',
     handle: (c, m) => {
       const num = u32(m.payload, 4);
-      // The split ring size is a power of two no larger than 32768.
-      if (num === 0 || num > VIRTQ_MAX_SIZE || (num & (num - 1)) !== 0) throw new VhostUserProtocolError(`vring size ${num} is not a power of two up to ${VIRTQ_MAX_SIZE}`);
+      // The split ring size is a power of two no larger than 32768, nor than the device allows.
+      const max = c.backend.maxQueueSize ?? VIRTQ_MAX_SIZE;
+      if (num === 0 || num > max || (num & (num - 1)) !== 0) throw new VhostUserProtocolError(`vring size ${num} is not a power of two up to ${max}`);
       vringOf(c, u32(m.payload, 0)).num = num;
     },
   },
