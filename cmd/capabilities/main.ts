@@ -6,7 +6,7 @@
  * JSON, and closes it. Owns its exit codes; knows nothing of vhost-user.
  */
 import { z } from 'zod';
-import { createCryptoBackend, getErrorMessage, type BackendCapabilities } from '../../device-core/src/index.js';
+import { createCryptoBackend, getErrorMessage, SERVICE_NAMES, type BackendCapabilities } from '../../device-core/src/index.js';
 import { EXIT_ENVIRONMENT, EXIT_OK } from '../internal/exit-codes.js';
 import { formatFlagHelp, parseCommandLine } from '../internal/flags.js';
 
@@ -46,10 +46,8 @@ export interface CapabilityRow {
   readonly hardware: boolean;
 }
 
-const SERVICES = ['cipher', 'hash', 'mac', 'aead', 'akcipher'] as const;
-
 export function capabilityRows(caps: BackendCapabilities): CapabilityRow[] {
-  return SERVICES.flatMap((service) =>
+  return SERVICE_NAMES.flatMap((service) =>
     [...(caps[service] as ReadonlyMap<string, { driver: string; hardware: boolean }>)].map(([algorithm, p]) => ({ algorithm, service, driver: p.driver, hardware: p.hardware })),
   );
 }

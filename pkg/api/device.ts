@@ -6,7 +6,7 @@
  * the operator or the agent.
  */
 import { z } from 'zod';
-import { ALGORITHM_NAMES } from '../../device-core/src/index.js';
+import { ALGORITHM_NAMES, SERVICE_NAMES } from '../../device-core/src/index.js';
 import { conditionSchema, ResourceRequirementsSchema, resourceSchema, TolerationSchema } from './k8s-types.js';
 import { DEVICE_KIND } from './names.js';
 import { mapList, setList, withCelRules } from './rules.js';
@@ -22,7 +22,8 @@ const ALGORITHMS = Object.values(ALGORITHM_NAMES).flat() as [string, ...string[]
 
 export const BACKEND_TYPES = ['auto', 'software', 'kernel'] as const;
 export const QUEUE_SIZES = [64, 128, 256, 512, 1024] as const;
-export const SERVICES = ['cipher', 'hash', 'mac', 'aead', 'akcipher'] as const;
+/** The virtio-crypto services, spelled as device-core's capability maps are. */
+export const SERVICES = SERVICE_NAMES;
 export const DEVICE_CONDITION_TYPES = ['Available', 'Progressing', 'Degraded'] as const;
 
 const BackendSchema = withCelRules(
