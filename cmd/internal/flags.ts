@@ -44,7 +44,9 @@ export function parseFlags<S extends z.ZodType>(argv: string[], options: FlagOpt
 /** Formats an option table as help lines: `  --name VALUE  description`. */
 export function formatFlagHelp(rows: ReadonlyArray<readonly [flag: string, description: string]>): string {
   const width = Math.max(...rows.map(([f]) => f.length));
-  return rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`).join('\n');
+  // A description's later lines line up under its first.
+  const indent = '\n' + ' '.repeat(width + 4);
+  return rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d.split('\n').join(indent)}`).join('\n');
 }
 
 /** What a subcommand's main does next: run with the flags, or exit with the code given. */
