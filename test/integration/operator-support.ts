@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { DEVICE_KIND, DEVICE_PLURAL, GROUP, NODE_STATE_KIND, NODE_STATE_PLURAL, VERSION, type VirtioCryptoDeviceSpecInput, type VirtioCryptoNodeStateStatus } from '../../pkg/api/index.js';
 import { DEVICE_RESOURCE, OperatorManager, agentDaemonSetName } from '../../pkg/controllers/index.js';
 import { KubeClient, KubeConnection, type KubeObject } from '../../pkg/k8s/index.js';
-import { createLogger } from '../../pkg/log/logger.js';
+import { createLogger, type Logger } from '../../pkg/log/logger.js';
 import { NodeStatePublisher } from '../../pkg/nodestate/index.js';
 import { FakeApiServer, writeFakeKubeconfig } from '../support/fake-apiserver/index.js';
 
@@ -36,10 +36,10 @@ export function clientFor(fake: FakeApiServer, user: string): KubeClient {
 
 const quiet = createLogger({ name: 'operator-test', level: (process.env['VCRYPTO_LOG_LEVEL'] as 'debug' | undefined) ?? 'error' });
 
-export function startOperator(fake: FakeApiServer, identity: string): { manager: OperatorManager; ready: Promise<void> } {
+export function startOperator(fake: FakeApiServer, identity: string, log: Logger = quiet): { manager: OperatorManager; ready: Promise<void> } {
   const manager = new OperatorManager({
     client: clientFor(fake, 'operator'),
-    log: quiet.child(identity),
+    log: log.child(identity),
     agent: { namespace: AGENT_NAMESPACE, image: 'example.test/vcrypto:test', serviceAccountName: 'vcrypto-agent', stateDir: '/var/lib/vcrypto', devicePluginDir: '/var/lib/kubelet/device-plugins', metricsPort: 9464 },
     leaderElection: { namespace: AGENT_NAMESPACE, leaseName: LEASE_NAME, identity, leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 250 },
     requeueBaseDelayMs: 20,

@@ -16,7 +16,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { ApiValidationError, NODE_LABEL, POOL_LABEL, parseDevice, parseNodeState, resourceNameFor, type VirtioCryptoDevice, type VirtioCryptoDeviceStatus, type VirtioCryptoNodeState } from '../../api/index.js';
-import { isConflict, isNotFound, RESOURCES, type Informer, type KubeClient, type KubeObject, type ResourceRef } from '../../k8s/index.js';
+import { isAlreadyExists, isConflict, isNotFound, RESOURCES, type Informer, type KubeClient, type KubeObject, type ResourceRef } from '../../k8s/index.js';
 import type { Logger } from '../../log/logger.js';
 import type { ProcessResult } from '../runtime/work-queue.js';
 import { REASON } from './conditions.js';
@@ -45,7 +45,21 @@ export class VirtioCryptoDeviceReconciler {
 
   constructor(private readonly d: ReconcilerDeps) {}
 
+  /**
+   * One pass for one pool. A write that lost a race with another writer (Conflict, AlreadyExists)
+   * requeues quietly: the next pass reads afresh. Anything else is the caller's to log.
+   */
   async reconcile(name: string): Promise<ProcessResult> {
+    try {
+      return await this.reconcileOnce(name);
+    } catch (e: unknown) {
+      if (!isConflict(e) && !isAlreadyExists(e)) throw e;
+      this.d.log.debug('A write lost a race; reconciling again', { pool: name, err: e instanceof Error ? e.message : String(e) });
+      return 'requeue';
+    }
+  }
+
+  private async reconcileOnce(name: string): Promise<ProcessResult> {
     const raw = this.d.devices.get(name);
     if (raw === undefined) return 'done';
     let cr: VirtioCryptoDevice;
@@ -91,11 +105,19 @@ export class VirtioCryptoDeviceReconciler {
     }
     const want = { metadata: { labels: desired.metadata.labels, ownerReferences: desired.metadata.ownerReferences }, [body]: desired[body] };
     if (isSubset(want, actual)) return false;
-    await this.d.client.update(r, {
-      ...actual,
-      metadata: { ...actual.metadata, labels: { ...actual.metadata.labels, ...desired.metadata.labels }, ownerReferences: desired.metadata.ownerReferences ?? [] },
-      [body]: desired[body],
-    });
+    try {
+      await this.d.client.update(r, {
+        ...actual,
+        metadata: { ...actual.metadata, labels: { ...actual.metadata.labels, ...desired.metadata.labels }, ownerReferences: desired.metadata.ownerReferences ?? [] },
+        [body]: desired[body],
+      });
+    } catch (e: unknown) {
+      // Deleted since it was read: create it again (a create that races another is AlreadyExists).
+      if (!isNotFound(e)) throw e;
+      await this.d.client.create(r, desired);
+      this.d.log.info(`Created ${r.kind}`, { name: desired.metadata.name, namespace: desired.metadata.namespace });
+      return true;
+    }
     this.d.log.info(`Updated ${r.kind}`, { name: desired.metadata.name, namespace: desired.metadata.namespace });
     return true;
   }

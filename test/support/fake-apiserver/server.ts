@@ -28,7 +28,7 @@ export interface FakeFault {
   readonly verb: string;
   /** `plural` or `plural/status`. */
   readonly resource: string;
-  readonly code: 409 | 500 | 503;
+  readonly code: 404 | 409 | 500 | 503;
   /** Only requests of this user (bearer token); all users when unset. */
   readonly user?: string;
   times: number;
@@ -47,7 +47,7 @@ export interface FakeApiServerOptions {
   readonly bookmarkIntervalMs?: number;
 }
 
-const REASON_BY_CODE: Record<number, string> = { 409: 'Conflict', 500: 'InternalError', 503: 'ServiceUnavailable' };
+const REASON_BY_CODE: Record<number, string> = { 404: 'NotFound', 409: 'Conflict', 500: 'InternalError', 503: 'ServiceUnavailable' };
 
 export class FakeApiServer {
   readonly store = new FakeStore();
