@@ -26,6 +26,10 @@ describe('desiredObjects', () => {
     expect(pool.spec).toEqual(cr.spec);
   });
 
+  it('never rolls agent pods on its own: a pod runs the device processes of connected VMs', () => {
+    expect((daemonSet['spec'] as { updateStrategy: unknown }).updateStrategy).toEqual({ type: 'OnDelete' });
+  });
+
   it('runs the agent unprivileged with three capabilities and only the host folders it needs', () => {
     const c = pod.containers[0];
     expect(c?.image).toBe('img:1');

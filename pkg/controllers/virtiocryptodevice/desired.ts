@@ -93,7 +93,9 @@ export function desiredObjects(cr: VirtioCryptoDevice, o: AgentOptions): Desired
     metadata: meta(agentDaemonSetName(pool)),
     spec: {
       selector: { matchLabels: podLabels },
-      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+      // The device processes die with the agent's pod, and with them the VMs' devices: a new
+      // image or resources reach a node only when its agent pod is deleted (after its VMs left).
+      updateStrategy: { type: 'OnDelete' },
       template: {
         metadata: { labels: podLabels },
         spec: {
