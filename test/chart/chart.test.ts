@@ -2,8 +2,8 @@
 /**
  * Renders charts/vcrypto with the project's minimal renderer and checks the objects: every
  * document parses, kinds and names are what Kubernetes and the Prometheus operator expect, the
- * dashboard ConfigMap carries grafana_dashboard: "1" and valid JSON, alerts name metrics the code
- * exports, values.yaml satisfies values.schema.json, and the chart's CRDs equal crds/.
+ * dashboard ConfigMap carries grafana_dashboard: "1" and valid JSON, every core object matches its
+ * Kubernetes API type (client-node's models), alerts name metrics the code exports, values.yaml satisfies values.schema.json, and the chart's CRDs equal crds/.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { renderChart, type RenderedObject } from '../support/helm-render.js';
 import { checkJsonSchema } from '../support/json-schema.js';
+import { checkK8sModel } from '../support/k8s-model-check.js';
 import { OPERATOR_FLAG_OPTIONS } from '../../cmd/operator/flags.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -32,6 +33,25 @@ describe('charts/vcrypto', () => {
     const dep = render().find((o) => o.kind === 'Deployment') as unknown as { spec: { replicas: number; template: { spec: { containers: { args: string[] }[] } } } };
     expect(dep.spec.replicas).toBe(2);
     expect(dep.spec.template.spec.containers[0]!.args).toContain('--leader-election-namespace=vcrypto-system');
+  });
+
+  it('renders core objects that match their Kubernetes API types field by field', () => {
+    const core: Record<string, string> = {
+      'apps/v1 Deployment': 'V1Deployment', 'v1 Service': 'V1Service', 'v1 ServiceAccount': 'V1ServiceAccount', 'v1 ConfigMap': 'V1ConfigMap',
+      'rbac.authorization.k8s.io/v1 ClusterRole': 'V1ClusterRole', 'rbac.authorization.k8s.io/v1 ClusterRoleBinding': 'V1ClusterRoleBinding',
+      'rbac.authorization.k8s.io/v1 Role': 'V1Role', 'rbac.authorization.k8s.io/v1 RoleBinding': 'V1RoleBinding',
+    };
+    const objects = render();
+    const checked = objects.filter((o) => core[`${o.apiVersion} ${o.kind}`] !== undefined);
+    // Everything else is a Prometheus-operator kind (checked by test/dashboard: wiring and promtool).
+    expect(objects.filter((o) => core[`${o.apiVersion} ${o.kind}`] === undefined).map((o) => o.kind).sort()).toEqual(['PodMonitor', 'PrometheusRule', 'ServiceMonitor']);
+    expect(checked.length).toBeGreaterThanOrEqual(8);
+    for (const o of checked) expect(checkK8sModel(o, core[`${o.apiVersion} ${o.kind}`]!), `${o.kind}/${o.metadata.name}`).toEqual([]);
+    // The check catches a misspelt field and a wrong type.
+    const dep = JSON.parse(JSON.stringify(checked.find((o) => o.kind === 'Deployment'))) as { spec: Record<string, unknown> };
+    dep.spec['replica'] = 2;
+    dep.spec['revisionHistoryLimit'] = 'ten';
+    expect(checkK8sModel(dep, 'V1Deployment')).toEqual(['spec.replica: no such field in V1DeploymentSpec', 'spec.revisionHistoryLimit: expected a number, got "ten"']);
   });
 
   it('passes the operator only flags it has, with the agent settings from values', () => {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { parseDevice } from '../../api/index.js';
+import { checkK8sModel } from '../../../test/support/k8s-model-check.js';
 import { desiredObjects, isSubset, type AgentOptions } from './desired.js';
 
 const OPTIONS: AgentOptions = { namespace: 'ns', image: 'img:1', serviceAccountName: 'vcrypto-agent', stateDir: '/var/lib/vcrypto', devicePluginDir: '/var/lib/kubelet/device-plugins', metricsPort: 9464 };
@@ -24,6 +25,11 @@ describe('desiredObjects', () => {
     const pool = parseDevice(JSON.parse(text));
     expect(pool.metadata.name).toBe('fast');
     expect(pool.spec).toEqual(cr.spec);
+  });
+
+  it('writes a DaemonSet and a ConfigMap that match their Kubernetes API types field by field', () => {
+    expect(checkK8sModel(daemonSet, 'V1DaemonSet')).toEqual([]);
+    expect(checkK8sModel(configMap, 'V1ConfigMap')).toEqual([]);
   });
 
   it('never rolls agent pods on its own: a pod runs the device processes of connected VMs', () => {
