@@ -15,6 +15,8 @@ export const REASON = {
   noNodesSelected: 'NoNodesSelected',
   /** Progressing=True: some selected nodes have no ready agent yet. */
   waitingForAgents: 'WaitingForAgents',
+  /** Progressing=True: every node is ready, but some agent pods run an older template (OnDelete). */
+  agentUpdatePending: 'AgentUpdatePending',
   /** Progressing=False: every selected node is ready. */
   allNodesReady: 'AllNodesReady',
   /** Degraded=False. */

@@ -21,7 +21,7 @@ import type { Logger } from '../../log/logger.js';
 import type { ProcessResult } from '../runtime/work-queue.js';
 import { REASON } from './conditions.js';
 import { desiredObjects, isSubset, type AgentOptions } from './desired.js';
-import { computeStatus, selectedNodes, type NodeInfo, type Taint } from './status.js';
+import { computeStatus, outdatedAgents, selectedNodes, type NodeInfo, type Taint } from './status.js';
 import { DEVICE_RESOURCE, NODE_STATE_RESOURCE } from './resources.js';
 
 export interface ReconcilerDeps {
@@ -71,7 +71,7 @@ export class VirtioCryptoDeviceReconciler {
     }
     const desired = desiredObjects(cr, this.d.agent);
     await this.ensure(RESOURCES.configMap, desired.configMap, 'data');
-    await this.ensure(RESOURCES.daemonSet, desired.daemonSet, 'spec');
+    const daemonSet = await this.ensure(RESOURCES.daemonSet, desired.daemonSet, 'spec');
 
     const nodes = this.d.nodes.list().map(nodeInfo);
     const desiredNodes = selectedNodes(cr.spec, nodes);
@@ -81,7 +81,7 @@ export class VirtioCryptoDeviceReconciler {
     const resourceName = resourceNameFor(name, cr.spec);
     const conflictingPools = this.conflictsWith(name, resourceName, keep, nodes);
     const previous = this.currentStatus(raw);
-    const status = computeStatus({ generation: raw.metadata.generation ?? 0, desiredNodes, states: states.filter((s) => keep.has(s.spec.nodeName)), conflictingPools, resourceName }, previous, this.now());
+    const status = computeStatus({ generation: raw.metadata.generation ?? 0, desiredNodes, states: states.filter((s) => keep.has(s.spec.nodeName)), conflictingPools, resourceName, outdatedAgents: outdatedAgents(daemonSet) }, previous, this.now());
     const result = await this.writeStatus(raw, status);
     const wasConflict = previous?.conditions?.some((c) => c.reason === REASON.resourceNameConflict) ?? false;
     if (result === 'done' && conflictingPools.length > 0 && !wasConflict) await this.recordConflictEvent(raw, resourceName, conflictingPools);
@@ -92,21 +92,22 @@ export class VirtioCryptoDeviceReconciler {
     return (this.d.now?.() ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
   }
 
-  /** Creates the object, or updates it when a field the operator sets differs; true when it wrote. */
-  private async ensure(r: ResourceRef, desired: KubeObject, body: 'spec' | 'data'): Promise<boolean> {
+  /** Creates the object, or updates it when a field the operator sets differs; returns the object as the API server holds it. */
+  private async ensure(r: ResourceRef, desired: KubeObject, body: 'spec' | 'data'): Promise<KubeObject> {
     let actual: KubeObject;
     try {
       actual = await this.d.client.get(r, desired.metadata.name, desired.metadata.namespace);
     } catch (e: unknown) {
       if (!isNotFound(e)) throw e;
-      await this.d.client.create(r, desired);
+      const created = await this.d.client.create(r, desired);
       this.d.log.info(`Created ${r.kind}`, { name: desired.metadata.name, namespace: desired.metadata.namespace });
-      return true;
+      return created;
     }
     const want = { metadata: { labels: desired.metadata.labels, ownerReferences: desired.metadata.ownerReferences }, [body]: desired[body] };
-    if (isSubset(want, actual)) return false;
+    if (isSubset(want, actual)) return actual;
+    let written: KubeObject;
     try {
-      await this.d.client.update(r, {
+      written = await this.d.client.update(r, {
         ...actual,
         metadata: { ...actual.metadata, labels: { ...actual.metadata.labels, ...desired.metadata.labels }, ownerReferences: desired.metadata.ownerReferences ?? [] },
         [body]: desired[body],
@@ -114,12 +115,12 @@ export class VirtioCryptoDeviceReconciler {
     } catch (e: unknown) {
       // Deleted since it was read: create it again (a create that races another is AlreadyExists).
       if (!isNotFound(e)) throw e;
-      await this.d.client.create(r, desired);
+      const created = await this.d.client.create(r, desired);
       this.d.log.info(`Created ${r.kind}`, { name: desired.metadata.name, namespace: desired.metadata.namespace });
-      return true;
+      return created;
     }
     this.d.log.info(`Updated ${r.kind}`, { name: desired.metadata.name, namespace: desired.metadata.namespace });
-    return true;
+    return written;
   }
 
   private poolStates(pool: string): VirtioCryptoNodeState[] {

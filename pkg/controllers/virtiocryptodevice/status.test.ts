@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import type { VirtioCryptoNodeState } from '../../api/index.js';
-import { computeStatus, selectedNodes, type NodeInfo, type Observed } from './status.js';
+import { computeStatus, outdatedAgents, selectedNodes, type NodeInfo, type Observed } from './status.js';
 
 const NOW = '2026-01-01T00:00:00Z';
 const LATER = '2026-01-01T00:05:00Z';
@@ -50,6 +50,26 @@ describe('computeStatus', () => {
     ['invalid spec', { ...base, specError: 'spec.slotsPerNode: must be an integer from 0 to 256' }, ['Available=False/InvalidSpec', 'Progressing=False/InvalidSpec', 'Degraded=True/InvalidSpec']],
   ])('%s', (_name, observed, expected) => {
     expect(reasons(observed)).toEqual(expected);
+  });
+
+  it('stays Progressing while agent pods run an older DaemonSet template, once every node is ready', () => {
+    const ready = { ...base, states: [state('a', ['Healthy']), state('b', ['Healthy'])] };
+    expect(reasons({ ...ready, outdatedAgents: 1 })).toContain('Progressing=True/AgentUpdatePending');
+    expect(reasons({ ...ready, outdatedAgents: 0 })).toContain('Progressing=False/AllNodesReady');
+    // A node without a ready agent says so first.
+    expect(reasons({ ...base, states: [state('a', ['Healthy'])], outdatedAgents: 1 })).toContain('Progressing=True/WaitingForAgents');
+  });
+
+  it('counts outdated agent pods only once the DaemonSet controller saw the current generation', () => {
+    const ds = (generation: number, observed: number | undefined, desired: number, updated: number) => ({
+      metadata: { generation },
+      status: { ...(observed !== undefined ? { observedGeneration: observed } : {}), desiredNumberScheduled: desired, updatedNumberScheduled: updated },
+    });
+    expect(outdatedAgents(ds(2, 2, 3, 1))).toBe(2);
+    expect(outdatedAgents(ds(2, 2, 3, 3))).toBe(0);
+    expect(outdatedAgents(ds(3, 2, 3, 3))).toBe(0); // the controller has not seen generation 3 yet
+    expect(outdatedAgents(ds(2, undefined, 3, 0))).toBe(0);
+    expect(outdatedAgents({ metadata: {} })).toBe(0);
   });
 
   it('counts nodes and slots and lists capabilities by node', () => {

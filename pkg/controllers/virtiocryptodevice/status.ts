@@ -47,6 +47,19 @@ export interface Observed {
   readonly resourceName: string;
   /** Set when the spec failed validation: the status then only says so. */
   readonly specError?: string;
+  /** Agent pods still on an older DaemonSet template (see outdatedAgents); 0 or unset: none known. */
+  readonly outdatedAgents?: number;
+}
+
+/**
+ * Agent pods of a DaemonSet that run an older template: desired minus updated, once the
+ * DaemonSet controller has seen the current generation (before that its counts describe the old
+ * one). With the OnDelete strategy they stay outdated until someone deletes them.
+ */
+export function outdatedAgents(daemonSet: { metadata: { generation?: number }; status?: unknown }): number {
+  const s = daemonSet.status as { observedGeneration?: number; desiredNumberScheduled?: number; updatedNumberScheduled?: number } | undefined;
+  if (s?.observedGeneration === undefined || s.observedGeneration !== daemonSet.metadata.generation) return 0;
+  return Math.max(0, (s.desiredNumberScheduled ?? 0) - (s.updatedNumberScheduled ?? 0));
 }
 
 type ConditionType = DeviceCondition['type'];
@@ -87,7 +100,9 @@ export function computeStatus(o: Observed, previous: VirtioCryptoDeviceStatus | 
     ? condition(CONDITION.progressing, false, REASON.noNodesSelected, 'no node matches the node selector and tolerations', g, prev, now)
     : readyNodes < desired
       ? condition(CONDITION.progressing, true, REASON.waitingForAgents, `${desired - readyNodes} of ${desired} nodes have no ready agent yet`, g, prev, now)
-      : condition(CONDITION.progressing, false, REASON.allNodesReady, `all ${desired} nodes are ready`, g, prev, now);
+      : (o.outdatedAgents ?? 0) > 0
+        ? condition(CONDITION.progressing, true, REASON.agentUpdatePending, `${o.outdatedAgents} agent pods run an older template; delete each once its node's VMs have left (update strategy OnDelete)`, g, prev, now)
+        : condition(CONDITION.progressing, false, REASON.allNodesReady, `all ${desired} nodes are ready`, g, prev, now);
   const degraded = o.conflictingPools.length > 0
     ? condition(CONDITION.degraded, true, REASON.resourceNameConflict, `pools ${o.conflictingPools.join(', ')} also advertise ${o.resourceName} on a node of this pool; give each pool its own resourceName or disjoint nodes`, g, prev, now)
     : erroring.length > 0
