@@ -99,9 +99,7 @@ export class VirtioCryptoDeviceReconciler {
       actual = await this.d.client.get(r, desired.metadata.name, desired.metadata.namespace);
     } catch (e: unknown) {
       if (!isNotFound(e)) throw e;
-      const created = await this.d.client.create(r, desired);
-      this.d.log.info(`Created ${r.kind}`, { name: desired.metadata.name, namespace: desired.metadata.namespace });
-      return created;
+      return this.create(r, desired);
     }
     const want = { metadata: { labels: desired.metadata.labels, ownerReferences: desired.metadata.ownerReferences }, [body]: desired[body] };
     if (isSubset(want, actual)) return actual;
@@ -115,12 +113,16 @@ export class VirtioCryptoDeviceReconciler {
     } catch (e: unknown) {
       // Deleted since it was read: create it again (a create that races another is AlreadyExists).
       if (!isNotFound(e)) throw e;
-      const created = await this.d.client.create(r, desired);
-      this.d.log.info(`Created ${r.kind}`, { name: desired.metadata.name, namespace: desired.metadata.namespace });
-      return created;
+      return this.create(r, desired);
     }
     this.d.log.info(`Updated ${r.kind}`, { name: desired.metadata.name, namespace: desired.metadata.namespace });
     return written;
+  }
+
+  private async create(r: ResourceRef, desired: KubeObject): Promise<KubeObject> {
+    const created = await this.d.client.create(r, desired);
+    this.d.log.info(`Created ${r.kind}`, { name: desired.metadata.name, namespace: desired.metadata.namespace });
+    return created;
   }
 
   private poolStates(pool: string): VirtioCryptoNodeState[] {
