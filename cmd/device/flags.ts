@@ -24,8 +24,6 @@ export const DEVICE_FLAG_OPTIONS: FlagOptions = {
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-const KNOWN_ALGORITHMS: readonly string[] = Object.values(ALGORITHM_NAMES).flat();
-
 /** A comma-separated list of names from `allowed`, at least one, duplicates dropped. */
 const nameList = (allowed: readonly string[], what: string) =>
   z
@@ -48,7 +46,7 @@ export const DeviceFlagsSchema = z.object({
     .refine((n) => (n & (n - 1)) === 0, { message: 'must be a power of two from 1 to 32768' })
     .default(32768),
   services: z.optional(nameList(SERVICE_NAMES, 'service')),
-  algorithms: z.optional(nameList(KNOWN_ALGORITHMS, 'algorithm')),
+  algorithms: z.optional(nameList(ALGORITHM_NAMES, 'algorithm')),
   maxSessions: int(1, 1_000_000).default(1024),
   maxRequestSize: int(4096, 1 << 30).default(4 << 20),
   metricsPort: int(0, 65535).optional(),

@@ -53,7 +53,7 @@ export function startDevice(flags: DeviceFlags, log: Logger): RunningDevice {
     },
   });
   const missing = unservedAlgorithms(flags, backend.capabilities());
-  if (missing.length > 0) log.warn('Asked-for algorithms this backend cannot compute here are not offered', { algorithms: missing.join(','), backend: backend.name });
+  if (missing.length > 0) log.warn('Asked-for algorithms are not offered: the backend cannot compute them here, or --services leaves out their service', { algorithms: missing.join(','), backend: backend.name });
   const tracer = tracerFor(log);
   const stats = createDeviceStats(backend.name, backend.capabilities());
   const device = new CryptoDevice({ backend, maxDataQueues: flags.queues, maxSessions: flags.maxSessions, maxSize: flags.maxRequestSize, tracer, stats });

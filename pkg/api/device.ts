@@ -6,7 +6,7 @@
  * the operator or the agent.
  */
 import { z } from 'zod';
-import { ALGORITHM_NAMES, SERVICE_NAMES } from '../../device-core/src/index.js';
+import { ALGORITHM_NAMES } from '../../device-core/src/index.js';
 import { conditionSchema, ResourceRequirementsSchema, resourceSchema, TolerationSchema } from './k8s-types.js';
 import { DEVICE_KIND } from './names.js';
 import { mapList, setList, withCelRules } from './rules.js';
@@ -17,13 +17,9 @@ export const POOL_NAME_MAX = 40;
 export const PoolNameSchema = z.string().max(POOL_NAME_MAX).regex(new RegExp(POOL_NAME_PATTERN), 'must be a DNS-1123 label (lower-case letters, digits, -)');
 /** Extended resource names: `<domain>/<name>`. */
 const RESOURCE_NAME = new RegExp('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$');
-/** Every algorithm name the device model knows (`vcrypto device --algorithms` takes the same). */
-const ALGORITHMS = Object.values(ALGORITHM_NAMES).flat() as [string, ...string[]];
 
 export const BACKEND_TYPES = ['auto', 'software', 'kernel'] as const;
 export const QUEUE_SIZES = [64, 128, 256, 512, 1024] as const;
-/** The virtio-crypto services, spelled as device-core's capability maps are. */
-export const SERVICES = SERVICE_NAMES;
 export const DEVICE_CONDITION_TYPES = ['Available', 'Progressing', 'Degraded'] as const;
 
 const BackendSchema = withCelRules(
@@ -89,7 +85,7 @@ export const VirtioCryptoDeviceSpecSchema = z
     maxSessions: z.number().int().min(1).max(1_000_000).default(1024).describe('Open sessions per device before it answers VIRTIO_CRYPTO_NOSPC.'),
     maxRequestSize: z.number().int().min(4096).max(1 << 30).default(4 << 20).describe('The largest request a device accepts, in bytes.'),
     services: ServicesSchema.prefault({}),
-    algorithms: setList(z.enum(ALGORITHMS, { error: `must be one of ${ALGORITHMS.join(', ')}` }))
+    algorithms: setList(z.enum(ALGORITHM_NAMES, { error: `must be one of ${ALGORITHM_NAMES.join(', ')}` }))
       .min(1)
       .optional()
       .describe('Offer only these algorithms (names as `vcrypto capabilities` prints them, e.g. aes-cbc); unset: all the backend supports.'),

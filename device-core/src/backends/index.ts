@@ -59,5 +59,5 @@ export function createCryptoBackend(kind: BackendKind, options: BackendOptions =
 export { KernelBackend, KernelBackendError, KernelDriverError, KernelUnavailableError, isHardwareDriver } from './kernel/index.js';
 export type { KernelAlgorithm } from './kernel/index.js';
 export { AutoBackend } from './auto/index.js';
-export { RestrictedBackend, SERVICE_NAMES, type Restriction, type ServiceName } from './restricted/index.js';
+export { SERVICE_NAMES, type ServiceName } from './restricted/index.js';
 export * from './types.js';

@@ -104,11 +104,11 @@ export type AkcipherChoice = AkcipherAlgorithm;
 /** The akcipher algorithms the device model knows (virtio has one id for ECDSA; the curve comes with the key). */
 const AKCIPHER_NAMES: readonly AkcipherAlgorithm[] = ['rsa', 'ecdsa-p256', 'ecdsa-p384'];
 
-/** Every algorithm name the device model can carry, by service: what `--algorithms` may name. */
-export const ALGORITHM_NAMES = {
-  cipher: [...CIPHER_BY_ID.values()],
-  hash: [...HASH_BY_ID.values()],
-  mac: [...MAC_BY_ID.values()],
-  aead: [...AEAD_BY_ID.values()],
-  akcipher: AKCIPHER_NAMES,
-} as const;
+/** Every algorithm name the device model can carry: what `--algorithms` and spec.algorithms may name. */
+export const ALGORITHM_NAMES: readonly [string, ...string[]] = [
+  ...CIPHER_BY_ID.values(),
+  ...HASH_BY_ID.values(),
+  ...MAC_BY_ID.values(),
+  ...AEAD_BY_ID.values(),
+  ...AKCIPHER_NAMES,
+] as [string, ...string[]];
