@@ -12,6 +12,7 @@ export const DEVICE_FLAG_OPTIONS: FlagOptions = {
   'kernel-driver': { type: 'string' },
   queues: { type: 'string' },
   'queue-size': { type: 'string' },
+  datapath: { type: 'string' },
   services: { type: 'string' },
   algorithms: { type: 'string' },
   'max-sessions': { type: 'string' },
@@ -45,6 +46,7 @@ export const DeviceFlagsSchema = z.object({
   queueSize: int(1, 32768)
     .refine((n) => (n & (n - 1)) === 0, { message: 'must be a power of two from 1 to 32768' })
     .default(32768),
+  datapath: z.enum(['auto', 'main', 'workers'], { error: "must be 'auto', 'main' or 'workers'" }).default('auto'),
   services: z.optional(nameList(SERVICE_NAMES, 'service')),
   algorithms: z.optional(nameList(ALGORITHM_NAMES, 'algorithm')),
   maxSessions: int(1, 1_000_000).default(1024),
@@ -70,6 +72,7 @@ ${formatFlagHelp([
   ['--kernel-driver NAME', 'kernel and auto: use this kernel driver (its /proc/crypto driver name) for what it serves'],
   ['--queues N', 'data queues offered to a full-device frontend, 1..64 (default 1); QEMU cryptodev uses queue 0'],
   ['--queue-size N', 'largest virtqueue a frontend may set up, a power of two (default 32768, the split\nring maximum); a frontend asking for more is disconnected. QEMU\'s virtio-crypto-pci uses 1024'],
+  ['--datapath MODE', 'where data queues are served: workers (one worker thread per data queue, so queues\nuse more cores), main (every queue on the main thread), auto (default: workers when\n--queues is above 1). The control queue and sessions are always on the main thread'],
   ['--services LIST', 'offer only these services, comma-separated: cipher, hash, mac, aead, akcipher\n(default all); chaining needs cipher and hash or mac'],
   ['--algorithms LIST', 'offer only these algorithms, comma-separated, named as `vcrypto capabilities` prints\nthem (aes-cbc,hmac-sha256,...); default all the backend computes. A name the backend\ncannot compute on this node is logged and not offered'],
   ['--max-sessions N', 'open sessions per frontend before NOSPC (default 1024)'],

@@ -4,24 +4,16 @@
  * backend, device and server, logs the lifecycle, stops cleanly on SIGTERM/SIGINT. Owns exit codes.
  */
 import { resolve } from 'node:path';
-import {
-  createCryptoBackend,
-  CryptoDevice,
-  getErrorMessage,
-  parseTraceSelection,
-  VhostUserCrypto,
-  VhostUserServer,
-  type BackendCapabilities,
-  type ServiceName,
-  type Tracer,
-} from '../../device-core/src/index.js';
+import { CryptoDevice, getErrorMessage, parseTraceSelection, VhostUserCrypto, VhostUserServer, type BackendCapabilities, type Tracer } from '../../device-core/src/index.js';
 import { createLogger, type Logger } from '../../pkg/log/logger.js';
 import { EXIT_ENVIRONMENT, EXIT_OK } from '../internal/exit-codes.js';
 import { parseCommandLine } from '../internal/flags.js';
 import { DEVICE_FLAG_OPTIONS, DEVICE_HELP, DeviceFlagsSchema, type DeviceFlags } from './flags.js';
+import { buildBackend } from './backend.js';
 import { createDeviceStats, startMetricsEndpoint, startStatsFile } from './metrics.js';
 import { qemuAttachArgs } from './qemu-args.js';
-import type { DeviceStatsCollector } from '../../pkg/metrics/index.js';
+import { startQueueWorkers, type QueueWorkers } from './queue-workers.js';
+import { mergeDeviceStats, type DeviceStatsCollector, type DeviceStatsSnapshot } from '../../pkg/metrics/index.js';
 
 function tracerFor(log: Logger): Tracer {
   const on = parseTraceSelection(process.env['VCRYPTO_TRACE']);
@@ -39,31 +31,42 @@ export interface RunningDevice {
   readonly server: VhostUserServer;
   readonly device: CryptoDevice;
   readonly stats: DeviceStatsCollector;
-  stop(): void;
+  /** The queue workers (--datapath workers), or undefined when every queue runs on the main thread. */
+  readonly workers: QueueWorkers | undefined;
+  /** The statistics of the main thread and every queue worker, added up. */
+  snapshot(): DeviceStatsSnapshot;
+  stop(): Promise<void>;
+}
+
+/** Whether the data queues run on worker threads. */
+export function usesQueueWorkers(flags: Pick<DeviceFlags, 'datapath' | 'queues'>): boolean {
+  return flags.datapath === 'workers' || (flags.datapath === 'auto' && flags.queues > 1);
 }
 
 /** Builds and starts a device; throws on environment failures. Used by run() and by `selftest`. */
 export function startDevice(flags: DeviceFlags, log: Logger): RunningDevice {
-  const backend = createCryptoBackend(flags.backend, {
-    ...(flags.kernelDriver !== undefined ? { kernelDriver: flags.kernelDriver } : {}),
-    onNotice: (message) => log.info(message, { backend: flags.backend }),
-    restriction: {
-      ...(flags.services !== undefined ? { services: new Set(flags.services as ServiceName[]) } : {}),
-      ...(flags.algorithms !== undefined ? { algorithms: new Set(flags.algorithms) } : {}),
-    },
-  });
+  const backend = buildBackend(flags, (message) => log.info(message, { backend: flags.backend }));
   const missing = unservedAlgorithms(flags, backend.capabilities());
   if (missing.length > 0) log.warn('Asked-for algorithms are not offered: the backend cannot compute them here, or --services leaves out their service', { algorithms: missing.join(','), backend: backend.name });
   const tracer = tracerFor(log);
   const stats = createDeviceStats(backend.name, backend.capabilities());
-  const device = new CryptoDevice({ backend, maxDataQueues: flags.queues, maxSessions: flags.maxSessions, maxSize: flags.maxRequestSize, tracer, stats });
+  const workers = usesQueueWorkers(flags) ? startQueueWorkers(flags, log) : undefined;
+  const device = new CryptoDevice({
+    backend,
+    maxDataQueues: flags.queues,
+    maxSessions: flags.maxSessions,
+    maxSize: flags.maxRequestSize,
+    tracer,
+    stats,
+    ...(workers !== undefined ? { mirror: workers.mirror } : {}),
+  });
   const socketPath = resolve(flags.socket);
   const server = new VhostUserServer({
     socketPath,
-    backend: new VhostUserCrypto({ device, dataQueues: flags.queues, maxQueueSize: flags.queueSize, queueStats: stats }),
+    backend: new VhostUserCrypto({ device, dataQueues: flags.queues, maxQueueSize: flags.queueSize, queueStats: stats, ...(workers !== undefined ? { remoteRings: workers.pool } : {}) }),
     tracer,
     events: {
-      onListening: (path) => log.info('Listening for a vhost-user frontend', { socket: path, backend: backend.name, queues: flags.queues }),
+      onListening: (path) => log.info('Listening for a vhost-user frontend', { socket: path, backend: backend.name, queues: flags.queues, datapath: workers === undefined ? 'main thread' : `${workers.pool.size} queue worker threads` }),
       onConnected: (id) => {
         stats.onFrontend(true);
         log.info('Frontend connected', { connection: id });
@@ -81,9 +84,12 @@ export function startDevice(flags: DeviceFlags, log: Logger): RunningDevice {
     server,
     device,
     stats,
-    stop: () => {
+    workers,
+    snapshot: () => (workers === undefined ? stats.snapshot() : mergeDeviceStats(stats.snapshot(), workers.snapshots())),
+    stop: async () => {
       server.close();
       backend.close();
+      await workers?.close();
     },
   };
 }
@@ -103,22 +109,24 @@ export async function run(argv: string[]): Promise<number> {
   let metrics: Awaited<ReturnType<typeof startMetricsEndpoint>> | undefined;
   if (flags.metricsPort !== undefined) {
     try {
-      metrics = await startMetricsEndpoint(running.stats, flags.metricsPort, flags.metricsAddress);
+      metrics = await startMetricsEndpoint(() => running.snapshot(), flags.metricsPort, flags.metricsAddress);
       log.info('Serving metrics', { url: `http://${flags.metricsAddress}:${metrics.port}/metrics` });
     } catch (e: unknown) {
       log.error('Failed to serve metrics', { port: flags.metricsPort, err: getErrorMessage(e) });
-      running.stop();
+      await running.stop();
       return EXIT_ENVIRONMENT;
     }
   }
-  const statsFile = flags.statsFile === undefined ? undefined : startStatsFile(running.stats, resolve(flags.statsFile), log);
+  const statsFile = flags.statsFile === undefined ? undefined : startStatsFile(() => running.snapshot(), resolve(flags.statsFile), log);
   log.info('Attach a VM with these QEMU arguments', { qemu: qemuAttachArgs(resolve(flags.socket)) });
   return new Promise<number>((done) => {
     const stop = (signal: string): void => {
       log.info('Stopping', { signal });
       statsFile?.stop();
-      running.stop();
-      void (metrics?.close() ?? Promise.resolve()).then(() => done(EXIT_OK));
+      void running
+        .stop()
+        .then(() => metrics?.close())
+        .then(() => done(EXIT_OK));
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

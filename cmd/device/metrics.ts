@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import { getErrorMessage, type BackendCapabilities } from '../../device-core/src/index.js';
 import type { Logger } from '../../pkg/log/logger.js';
-import { createRegistry, DeviceStatsCollector, registerDeviceMetrics, serveMetrics, writeDeviceStatsFile, type MetricsServer } from '../../pkg/metrics/index.js';
+import { createRegistry, DeviceStatsCollector, registerDeviceMetrics, serveMetrics, writeDeviceStatsFile, type DeviceStatsSnapshot, type MetricsServer } from '../../pkg/metrics/index.js';
 
 /** How often `--stats-file` is rewritten. */
 export const STATS_FILE_INTERVAL_MS = 1000;
@@ -25,18 +25,21 @@ export function createDeviceStats(backend: string, caps: BackendCapabilities): D
   return new DeviceStatsCollector(backendAlgorithms(backend, caps));
 }
 
-export async function startMetricsEndpoint(stats: DeviceStatsCollector, port: number, host: string): Promise<MetricsServer> {
+/** The device's whole statistics at this moment (the main thread's and its queue workers'). */
+export type SnapshotSource = () => DeviceStatsSnapshot;
+
+export async function startMetricsEndpoint(snapshot: SnapshotSource, port: number, host: string): Promise<MetricsServer> {
   const registry = createRegistry('device');
-  registerDeviceMetrics(registry, () => [{ labels: {}, snapshot: stats.snapshot() }]);
+  registerDeviceMetrics(registry, () => [{ labels: {}, snapshot: snapshot() }]);
   return serveMetrics(registry, port, host);
 }
 
 /** Rewrites the stats file every STATS_FILE_INTERVAL_MS; stop() removes it. A failed write is logged once until one succeeds. */
-export function startStatsFile(stats: DeviceStatsCollector, path: string, log: Logger): { stop(): void } {
+export function startStatsFile(snapshot: SnapshotSource, path: string, log: Logger): { stop(): void } {
   let failing = false;
   const write = (): void => {
     try {
-      writeDeviceStatsFile(path, stats.snapshot());
+      writeDeviceStatsFile(path, snapshot());
       if (failing) log.info('Writing the stats file works again', { path });
       failing = false;
     } catch (e: unknown) {

@@ -16,6 +16,7 @@ import { formatFlagHelp, parseCommandLine } from '../internal/flags.js';
 const OPTIONS = {
   mode: { type: 'string' },
   backend: { type: 'string' },
+  datapath: { type: 'string' },
   'qemu-layout': { type: 'string' },
   layout: { type: 'string' },
   indirect: { type: 'boolean' },
@@ -27,6 +28,7 @@ const OPTIONS = {
 const Schema = z.object({
   mode: z.enum(['device', 'cryptodev']).default('device'),
   backend: z.enum(['software', 'kernel', 'auto'], { error: "must be 'software', 'kernel' or 'auto'" }).default('software'),
+  datapath: z.enum(['main', 'workers'], { error: "must be 'main' or 'workers'" }).default('main'),
   qemuLayout: z.enum(['qemu-2.12-7.0', 'qemu-7.1-8.0', 'qemu-8.1']).default('qemu-8.1'),
   layout: z.enum(LAYOUTS as unknown as [string, ...string[]]).default('per-field'),
   indirect: z.boolean().default(false),
@@ -46,6 +48,7 @@ Flags:
 ${formatFlagHelp([
   ['--mode device|cryptodev', 'device: the full device (config, control queue, every service) (default);\ncryptodev: as QEMU\'s cryptodev-vhost-user does it (sessions as vhost-user messages, symmetric + RSA)'],
   ['--backend NAME', 'the device\'s backend: software (default), kernel or auto (as vcrypto device --backend)'],
+  ['--datapath MODE', 'the device\'s data queue: on its main thread (main, default) or on a queue worker thread\n(workers), as vcrypto device --datapath'],
   ['--qemu-layout NAME', 'cryptodev session payload layout: qemu-2.12-7.0, qemu-7.1-8.0, qemu-8.1 (default)'],
   ['--layout NAME', `descriptor layout: ${LAYOUTS.join(', ')} (default per-field)`],
   ['--indirect', 'put each request\'s descriptors in one indirect table'],
@@ -69,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
   const flags = line.flags;
   const dir = mkdtempSync(join(tmpdir(), 'vcrypto-selftest-'));
   const socket = join(dir, 'vhost.sock');
-  const child = spawn(process.execPath, [process.argv[1]!, 'device', '--socket', socket, '--backend', flags.backend], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, VCRYPTO_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [process.argv[1]!, 'device', '--socket', socket, '--backend', flags.backend, '--datapath', flags.datapath], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, VCRYPTO_LOG_LEVEL: 'warn' } });
   let childErr = '';
   child.stderr.on('data', (d: Buffer) => (childErr += d.toString()));
   try {

@@ -9,6 +9,10 @@ export { createCryptoBackend, BACKEND_KINDS, SERVICE_NAMES, type BackendKind, ty
 export { ALGORITHM_NAMES } from './crypto/algorithms.js';
 export { VhostUserServer, type ServerEvents } from './vhost-user/server.js';
 export { VhostUserCrypto } from './vhu-crypto.js';
+export { RingWorkerPool, type RingWorkerPoolOptions } from './vhost-user/ring-worker-pool.js';
+export { RingHost } from './vhost-user/ring-worker-host.js';
+export type { WorkerEndPorts } from './vhost-user/ring-worker-channel.js';
+export { isMirrorMessage, type MirrorMessage, type SessionMirror } from './crypto/session-mirror.js';
 export { NativeAddonError } from './os/index.js';
 export { parseTraceSelection, type Tracer, type TraceFields } from './util/trace.js';
 export { getErrorMessage } from './util/errors.js';

@@ -11,6 +11,7 @@ import { VHOST_USER_CRYPTO_SESSION_LEGACY_SIZE, VHOST_USER_CRYPTO_SESSION_SIZE, 
 import { VIRTIO_CRYPTO_CTRL_OP as CTRL, VIRTIO_CRYPTO_STATUS as S } from './spec/virtio-crypto.js';
 import type { Chain } from './virtqueue/split-queue.js';
 import type { VhostUserBackend } from './vhost-user/backend.js';
+import type { RemoteRings } from './vhost-user/remote-rings.js';
 
 export type SessionLayout = 'qemu-2.12-7.0' | 'qemu-7.1-8.0' | 'qemu-8.1';
 
@@ -46,12 +47,15 @@ export interface VhostUserCryptoOptions {
   readonly maxQueueSize?: number;
   /** Told how many chains wait in a queue each time the device drains it. */
   readonly queueStats?: { onQueueDepth(queueIndex: number, depth: number): void };
+  /** Where the data queues run when not on the connection's thread (the device then mirrors its sessions there). */
+  readonly remoteRings?: RemoteRings;
 }
 
 export class VhostUserCrypto implements VhostUserBackend {
   readonly numQueues: number;
   readonly maxQueueSize: number | undefined;
   readonly deviceFeatures: bigint;
+  readonly remoteRings: RemoteRings | undefined;
   readonly protocolFeatures = (1n << BigInt(PF.CRYPTO_SESSION)) | (1n << BigInt(PF.CONFIG));
   private readonly device: CryptoDevice;
   private readonly dataQueues: number;
@@ -63,6 +67,7 @@ export class VhostUserCrypto implements VhostUserBackend {
     this.queueStats = o.queueStats;
     this.numQueues = o.dataQueues + 1;
     this.maxQueueSize = o.maxQueueSize;
+    this.remoteRings = o.remoteRings;
     this.deviceFeatures = o.device.deviceFeatures;
   }
 

@@ -125,3 +125,39 @@ export class DeviceStatsCollector implements CryptoStatsSink {
     };
   }
 }
+
+/**
+ * Adds the request and latency series of `parts` (a device's queue workers) to `base` (its
+ * main thread, which owns sessions, the frontend and the algorithm list); queue depths are
+ * taken from whichever part drained that queue. Every part's counters only grow, so the sums do.
+ */
+export function mergeDeviceStats(base: DeviceStatsSnapshot, parts: readonly DeviceStatsSnapshot[]): DeviceStatsSnapshot {
+  if (parts.length === 0) return base;
+  const requests = new Map<string, RequestSeries>();
+  const latency = new Map<string, LatencySeries>();
+  const queueDepth = { ...base.queueDepth };
+  for (const s of [base, ...parts]) {
+    for (const r of s.requests) {
+      const key = `${r.service}\u0000${r.operation}\u0000${r.algorithm}\u0000${r.status}`;
+      const into = requests.get(key);
+      if (into === undefined) requests.set(key, { ...r });
+      else {
+        into.requests += r.requests;
+        into.bytesIn += r.bytesIn;
+        into.bytesOut += r.bytesOut;
+      }
+    }
+    for (const l of s.latency) {
+      const key = `${l.service}\u0000${l.algorithm}`;
+      const into = latency.get(key);
+      if (into === undefined) latency.set(key, { ...l, buckets: [...l.buckets] });
+      else {
+        l.buckets.forEach((b, i) => (into.buckets[i] = (into.buckets[i] ?? 0) + b));
+        into.sum += l.sum;
+        into.count += l.count;
+      }
+    }
+    if (s !== base) Object.assign(queueDepth, s.queueDepth);
+  }
+  return { ...base, requests: [...requests.values()], latency: [...latency.values()], queueDepth };
+}

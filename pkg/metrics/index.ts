@@ -8,7 +8,7 @@
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
 
-export { DeviceStatsCollector, LATENCY_BUCKETS_SECONDS, type DeviceStatsSnapshot } from './device-stats.js';
+export { DeviceStatsCollector, LATENCY_BUCKETS_SECONDS, mergeDeviceStats, type DeviceStatsSnapshot } from './device-stats.js';
 export { registerDeviceMetrics, DEVICE_METRICS, type LabelledSnapshot } from './device-metrics.js';
 export { readDeviceStatsFile, writeDeviceStatsFile, type StatsFileRead } from './device-stats-file.js';
 export { serveMetrics, type MetricsServer } from './server.js';

@@ -11,8 +11,8 @@
 import { describe, expect, it } from 'vitest';
 import { createCryptoBackend } from '../../device-core/src/backends/index.js';
 import { CryptoDevice } from '../../device-core/src/crypto/device.js';
-import { GuestMemory, type MemoryRegion } from '../../device-core/src/memory/guest-memory.js';
-import type { Mapping } from '../../device-core/src/os/index.js';
+import { GuestMemory } from '../../device-core/src/memory/guest-memory.js';
+import { closeFds } from '../../device-core/src/os/index.js';
 import { VHOST_USER as M, VHOST_USER_NEED_REPLY_MASK, VHOST_USER_PROTOCOL_F as PF, VHOST_USER_VERSION } from '../../device-core/src/spec/vhost-user.js';
 import { VIRTIO_CRYPTO_CIPHER as C } from '../../device-core/src/spec/virtio-crypto.js';
 import { cryptodevSessionPayload } from '../../device-core/src/testing/cryptodev-session.js';
@@ -31,14 +31,17 @@ const backend = new VhostUserCrypto({ device: new CryptoDevice({ backend: create
 function connectionState(): ConnectionState {
   const vrings = Array.from({ length: backend.numQueues }, (_, i) => new Vring(i, backend, NO_TRACE, () => undefined));
   const memory = new GuestMemory();
-  const mappings = new Map<MemoryRegion, Mapping>();
   return {
     backend,
     ackedFeatures: 0n,
     protocolFeatures: 0n,
     memory,
-    mappings,
     vrings,
+    // The stream carries no fds, so no region is ever mapped; were one, it would live as long as the state.
+    addMappedRegion: (region, _mapping, fd) => {
+      memory.add(region);
+      closeFds([fd]);
+    },
     dropMemory: () => vrings.forEach((v) => v.stop()),
     removeRegion: (gpa, size) => void memory.remove(gpa, size),
     startRings: () => vrings.forEach((v) => v.tryStart(memory, false)),

@@ -13,6 +13,7 @@ import { parseCtrlRequest, type KeyLimits } from './ctrl-request.js';
 import { executeDataRequest } from './data-request.js';
 import { RequestReader, totalLength, u32, writeAt, writeStatusLast, type SegmentedRequest } from './segments.js';
 import type { CreateSessionRequest } from './session-request.js';
+import { copyForTransfer, wipeKeys, type MirrorMessage, type SessionMirror } from './session-mirror.js';
 import { SessionTable } from './session-table.js';
 import { executeRevision1DataRequest } from './stateless-request.js';
 import { statusName } from './status.js';
@@ -41,6 +42,8 @@ export interface CryptoDeviceOptions {
   readonly maxAuthKeyLen?: number;
   readonly tracer?: Tracer;
   readonly stats?: CryptoStatsSink;
+  /** Told of every session and feature change, for ring workers' copies of this device. */
+  readonly mirror?: SessionMirror;
 }
 
 export const DEFAULT_MAX_CIPHER_KEY_LEN = 64;
@@ -70,6 +73,7 @@ export class CryptoDevice {
   private readonly limits: KeyLimits;
   private readonly configBytes: Uint8Array;
   private readonly maxSize: number;
+  private readonly mirror: SessionMirror | undefined;
 
   constructor(options: CryptoDeviceOptions) {
     this.backend = options.backend;
@@ -77,6 +81,7 @@ export class CryptoDevice {
     this.tracer = options.tracer ?? NO_TRACE;
     this.stats = options.stats;
     this.maxSize = options.maxSize;
+    this.mirror = options.mirror;
     this.limits = {
       maxCipherKeyLen: options.maxCipherKeyLen ?? DEFAULT_MAX_CIPHER_KEY_LEN,
       maxAuthKeyLen: options.maxAuthKeyLen ?? DEFAULT_MAX_AUTH_KEY_LEN,
@@ -106,6 +111,7 @@ export class CryptoDevice {
     }
     const acked = Number(features & this.deviceFeatures);
     this.acked = (acked >>> F.VIRTIO_CRYPTO_F_REVISION_1_BIT) & 1 ? acked : 0;
+    this.mirror?.(() => ({ message: { k: 'features', acked: features }, transfer: [] }));
   }
 
   private get revision1(): boolean {
@@ -119,6 +125,13 @@ export class CryptoDevice {
       this.tracer.trace('crypto-session', 'session create', { kind: req.kind, algorithm: r.algorithm, status: statusName(r.status), sessionId: r.sessionId });
     }
     this.stats?.onSession({ event: r.status === S.VIRTIO_CRYPTO_OK ? 'created' : 'failed', algorithm: r.algorithm, active: this.sessions.size });
+    if (r.status === S.VIRTIO_CRYPTO_OK && this.mirror !== undefined) {
+      // Posted before the guest gets the id, so no request can name it before a worker has it.
+      this.mirror(() => {
+        const c = copyForTransfer(req);
+        return { message: { k: 'session-created', id: r.sessionId, req: c.req }, transfer: c.transfer };
+      });
+    }
     return { status: r.status, sessionId: r.sessionId };
   }
 
@@ -130,8 +143,35 @@ export class CryptoDevice {
   destroySession(sessionId: bigint): VirtioCryptoStatus {
     const status = this.sessions.destroy(sessionId);
     if (this.tracer.enabled('crypto-session')) this.tracer.trace('crypto-session', 'session destroy', { sessionId, status: statusName(status) });
-    if (status === S.VIRTIO_CRYPTO_OK) this.stats?.onSession({ event: 'destroyed', algorithm: '', active: this.sessions.size });
+    if (status === S.VIRTIO_CRYPTO_OK) {
+      this.stats?.onSession({ event: 'destroyed', algorithm: '', active: this.sessions.size });
+      this.mirror?.(() => ({ message: { k: 'session-destroyed', id: sessionId }, transfer: [] }));
+    }
     return status;
+  }
+
+  /**
+   * Applies a change of the device that owns the sessions to this copy of it (a ring worker's).
+   * Not counted in this copy's statistics: the owner counts sessions. Received keys are wiped.
+   */
+  applyMirror(m: MirrorMessage): void {
+    switch (m.k) {
+      case 'session-created': {
+        const status = this.sessions.adopt(m.id, m.req);
+        wipeKeys(m.req);
+        if (status !== S.VIRTIO_CRYPTO_OK && this.tracer.enabled('crypto-session')) this.tracer.trace('crypto-session', 'a ring worker could not open a session the device created', { sessionId: m.id, status: statusName(status) });
+        return;
+      }
+      case 'session-destroyed':
+        this.sessions.destroy(m.id);
+        return;
+      case 'sessions-cleared':
+        this.sessions.clear();
+        return;
+      case 'features':
+        this.setDriverFeatures(m.acked);
+        return;
+    }
   }
 
   handleControlRequest(req: SegmentedRequest): number {
@@ -190,5 +230,6 @@ export class CryptoDevice {
   /** The frontend went away: every session and key is wiped. */
   reset(): void {
     this.sessions.clear();
+    this.mirror?.(() => ({ message: { k: 'sessions-cleared' }, transfer: [] }));
   }
 }

@@ -83,6 +83,20 @@ export class SessionTable {
   }
 
   /**
+   * Enters a session under an id another table handed out (a ring worker's copy of the device's
+   * table). Not counted against maxSessions: the owning table already was.
+   */
+  adopt(id: bigint, req: CreateSessionRequest): VirtioCryptoStatus {
+    const old = this.sessions.get(id);
+    if (old !== undefined) this.close(old);
+    this.sessions.delete(id);
+    const session = this.open(req);
+    if (typeof session === 'number') return session;
+    this.sessions.set(id, session);
+    return S.VIRTIO_CRYPTO_OK;
+  }
+
+  /**
    * Opens the backend session(s) for a request without entering them in the table (stateless
    * requests use this for one request, then close()). Not counted against maxSessions.
    */

@@ -5,6 +5,7 @@
  * device messages. The protocol layer owns features, memory, rings and notifications.
  */
 import type { Chain } from '../virtqueue/split-queue.js';
+import type { RemoteRings } from './remote-rings.js';
 
 export interface VhostUserBackend {
   /** Queues the frontend may set up (device mode: data queues plus the control queue). */
@@ -27,6 +28,8 @@ export interface VhostUserBackend {
   closeCryptoSession?(sessionId: bigint): boolean;
   /** The frontend is gone or reset the device: drop all device state (sessions, keys). */
   reset(): void;
+  /** Rings run on worker threads (ring-worker-pool.ts); undefined: every ring runs on the connection's thread. */
+  readonly remoteRings?: RemoteRings | undefined;
   /** Chains waiting in queue `queueIndex` when a drain of it starts (for the virtqueue depth metric). */
   onQueueDepth?(queueIndex: number, depth: number): void;
 }

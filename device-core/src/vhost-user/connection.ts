@@ -4,7 +4,10 @@
  * them through the dispatch table, sends replies, and owns everything the frontend gave us —
  * memory mappings, vrings and their fds — until it leaves. A protocol violation closes the
  * connection and releases all of it (libvhost-user's vu_panic); the server then accepts the
- * next frontend. Knows nothing of crypto.
+ * next frontend. When the backend runs rings on worker threads (backend.remoteRings), each
+ * region's fd stays open for as long as the region is mapped, so the workers map the same
+ * memory; a ring that breaks there drops the frontend as one that breaks here does. Knows
+ * nothing of crypto.
  */
 import { closeFds, receiveMessage, sendMessage, watchFd, type FdWatch, type Mapping } from '../os/index.js';
 import { GuestMemory, type MemoryRegion } from '../memory/guest-memory.js';
@@ -28,7 +31,9 @@ export class Connection implements ConnectionState {
   ackedFeatures = 0n;
   protocolFeatures = 0n;
   readonly memory = new GuestMemory();
-  readonly mappings = new Map<MemoryRegion, Mapping>();
+  /** Each mapped region: its mapping, the fd kept for ring workers (-1: closed) and its id there. */
+  private readonly mappings = new Map<MemoryRegion, { mapping: Mapping; fd: number; id: number }>();
+  private nextRegionId = 1;
   readonly vrings: Vring[];
   private readonly reader = new MessageReader();
   private readonly recvBuf = new Uint8Array(RECV_BYTES);
@@ -41,7 +46,9 @@ export class Connection implements ConnectionState {
     private readonly tracer: Tracer,
     private readonly onClose: (reason: CloseReason) => void,
   ) {
-    this.vrings = Array.from({ length: backend.numQueues }, (_, i) => new Vring(i, backend, tracer, (e) => this.fail(e)));
+    const remote = backend.remoteRings;
+    this.vrings = Array.from({ length: backend.numQueues }, (_, i) => new Vring(i, backend, tracer, (e) => this.fail(e), remote === undefined ? {} : { remote }));
+    remote?.onRingBroken((index, message) => this.fail(new VhostUserProtocolError(index < 0 ? `ring worker: ${message}` : `vring ${index} (on a worker thread): ${message}`)));
   }
 
   start(): void {
@@ -119,22 +126,47 @@ export class Connection implements ConnectionState {
     for (const v of this.vrings) v.tryStart(this.memory, this.eventIdx);
   }
 
+  addMappedRegion(region: MemoryRegion, mapping: Mapping, fd: number, mmapOffset: number): void {
+    const remote = this.backend.remoteRings;
+    this.memory.add(region);
+    const id = this.nextRegionId++;
+    if (remote !== undefined) {
+      try {
+        remote.mapRegion({ id, fd, mmapOffset, guestPhysAddr: region.guestPhysAddr, sizeBytes: region.sizeBytes, userspaceAddr: region.userspaceAddr });
+      } catch (e: unknown) {
+        this.memory.remove(region.guestPhysAddr, region.sizeBytes);
+        throw e;
+      }
+      this.mappings.set(region, { mapping, fd, id });
+    } else {
+      closeFds([fd]);
+      this.mappings.set(region, { mapping, fd: -1, id });
+    }
+  }
+
+  private unmapRegion(region: MemoryRegion): void {
+    const m = this.mappings.get(region);
+    if (m === undefined) return;
+    this.mappings.delete(region);
+    this.memory.remove(region.guestPhysAddr, region.sizeBytes);
+    if (m.fd >= 0) {
+      this.backend.remoteRings?.unmapRegion(m.id);
+      closeFds([m.fd]);
+    }
+    m.mapping.unmap();
+  }
+
   dropMemory(): void {
     for (const v of this.vrings) v.stop();
-    for (const [region, mapping] of this.mappings) {
-      this.memory.remove(region.guestPhysAddr, region.sizeBytes);
-      mapping.unmap();
-    }
-    this.mappings.clear();
+    for (const region of [...this.mappings.keys()]) this.unmapRegion(region);
   }
 
   removeRegion(guestPhysAddr: number, sizeBytes: number): void {
-    const region = this.memory.remove(guestPhysAddr, sizeBytes);
+    const region = this.memory.list().find((r) => r.guestPhysAddr === guestPhysAddr && r.sizeBytes === sizeBytes);
     if (region === undefined) return;
     // Rings may point into it: stop them; they restart on the next kick fd / address update.
     for (const v of this.vrings) v.stop();
-    this.mappings.get(region)?.unmap();
-    this.mappings.delete(region);
+    this.unmapRegion(region);
     this.startRings();
   }
 
@@ -156,6 +188,7 @@ export class Connection implements ConnectionState {
     this.dropMemory();
     closeFds([this.fd, ...this.reader.takeStrayFds()]);
     this.backend.reset();
+    this.backend.remoteRings?.onRingBroken(undefined);
     this.onClose(reason);
   }
 }

@@ -60,7 +60,7 @@ function vringOf(c: ConnectionState, index: number) {
   return v;
 }
 
-/** Maps one region from the wire (gpa, size, uaddr, mmap offset) with its fd. */
+/** Maps one region from the wire (gpa, size, uaddr, mmap offset) with its fd, which it takes. */
 function addRegion(c: ConnectionState, p: Uint8Array, off: number, fd: number): void {
   const [gpa, size, uaddr, mmapOffset] = [readAddress(p, off), readAddress(p, off + 8), readAddress(p, off + 16), readAddress(p, off + 24)];
   let mapping;
@@ -71,17 +71,15 @@ function addRegion(c: ConnectionState, p: Uint8Array, off: number, fd: number): 
     if (file.isFile() && mmapOffset + size > file.size) throw new VhostUserProtocolError(`memory region of ${size} bytes at offset ${mmapOffset} is larger than its ${file.size}-byte file`);
     mapping = mapFd(fd, mmapOffset, size);
   } catch (e: unknown) {
+    closeFds([fd]);
     if (e instanceof VhostUserProtocolError) throw e;
     throw new VhostUserProtocolError(`memory region of ${size} bytes could not be mapped`, { cause: e });
-  } finally {
-    closeFds([fd]);
   }
   try {
-    const region = { guestPhysAddr: gpa, sizeBytes: size, userspaceAddr: uaddr, bytes: mapping.bytes };
-    c.memory.add(region);
-    c.mappings.set(region, mapping);
+    c.addMappedRegion({ guestPhysAddr: gpa, sizeBytes: size, userspaceAddr: uaddr, bytes: mapping.bytes }, mapping, fd, mmapOffset);
   } catch (e: unknown) {
     mapping.unmap();
+    closeFds([fd]);
     throw new VhostUserProtocolError('memory region refused', { cause: e });
   }
 }
@@ -193,9 +191,7 @@ const TABLE: Readonly<Record<number, Entry>> = {
   [M.VHOST_USER_SET_VRING_ENABLE]: {
     name: 'SET_VRING_ENABLE', size: 8, fds: [0, 0], reply: 'ack',
     handle: (c, m) => {
-      const v = vringOf(c, u32(m.payload, 0));
-      v.enabled = u32(m.payload, 4) !== 0;
-      if (v.enabled) v.drain();
+      vringOf(c, u32(m.payload, 0)).setEnabled(u32(m.payload, 4) !== 0);
     },
   },
   [M.VHOST_USER_GET_CONFIG]: {

@@ -14,8 +14,12 @@ export interface ConnectionState {
   ackedFeatures: bigint;
   protocolFeatures: bigint;
   readonly memory: GuestMemory;
-  readonly mappings: Map<MemoryRegion, Mapping>;
   readonly vrings: readonly Vring[];
+  /**
+   * Enters a mapped region in the memory table (and wherever rings run); takes the mapping and
+   * the fd. Throws, taking neither, when the region is refused.
+   */
+  addMappedRegion(region: MemoryRegion, mapping: Mapping, fd: number, mmapOffset: number): void;
   /** Unmaps every region and stops the rings that used them. */
   dropMemory(): void;
   removeRegion(guestPhysAddr: number, sizeBytes: number): void;

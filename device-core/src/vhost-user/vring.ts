@@ -5,7 +5,9 @@
  * fd (QEMU never sends SET_VRING_ENABLE for crypto, so a started ring counts as enabled); on each
  * kick it drains the available chains through the backend, publishing the used elements during
  * long drains (PUBLISH_EVERY, PUBLISH_BYTES) and at the end, and signals the call fd only when
- * the driver asks for it (at most once per publication). Knows nothing of crypto.
+ * the driver asks for it (at most once per publication). A ring the backend runs on a worker
+ * thread (RemoteRings) keeps its state here and is started, stopped and re-pointed there
+ * instead: the drain loop then runs in the worker, on a Vring of its own. Knows nothing of crypto.
  */
 import { closeFds, eventfdRead, eventfdWrite, watchFd, type FdWatch } from '../os/index.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
@@ -13,6 +15,7 @@ import { availRingBytes, usedRingBytes, VIRTQ_DESC_SIZE } from '../spec/virtio.j
 import { RingError, SplitQueue } from '../virtqueue/split-queue.js';
 import type { Tracer } from '../util/trace.js';
 import type { VhostUserBackend } from './backend.js';
+import type { RemoteRings } from './remote-rings.js';
 
 /** Chains handled per event-loop turn before yielding, so one busy ring cannot starve the rest. */
 export const MAX_BATCH = 256;
@@ -47,6 +50,8 @@ export class Vring {
   queue: SplitQueue | undefined;
   private watch: FdWatch | undefined;
   private scheduled = false;
+  /** Running on the remote thread (RemoteRings.startRing succeeded and no stop since). */
+  private remoteStarted = false;
 
   constructor(
     readonly index: number,
@@ -54,21 +59,43 @@ export class Vring {
     private readonly tracer: Tracer,
     /** Called when the ring itself is broken (a protocol-level failure): drops the connection. */
     private readonly onBroken: (e: Error) => void,
+    private readonly o: {
+      /** Called at the start of every drain (a ring worker applies its pending requests). */
+      readonly beforeDrain?: () => void;
+      /** Where this ring runs when not here. */
+      readonly remote?: RemoteRings;
+    } = {},
   ) {}
 
   get started(): boolean {
-    return this.queue !== undefined;
+    return this.queue !== undefined || this.remoteStarted;
+  }
+
+  private get remote(): RemoteRings | undefined {
+    return this.o.remote?.runsRing(this.index) === true ? this.o.remote : undefined;
   }
 
   /** Starts the ring when everything it needs is known. Returns false when something is missing or invalid. */
   tryStart(memory: GuestMemory, eventIdx: boolean): boolean {
-    if (this.queue !== undefined || this.kickFd < 0 || this.num === 0 || this.descAddr < 0) return false;
+    if (this.started || this.kickFd < 0 || this.num === 0 || this.descAddr < 0) return false;
     const desc = memory.translateUserspace(this.descAddr, this.num * VIRTQ_DESC_SIZE);
     const avail = memory.translateUserspace(this.availAddr, availRingBytes(this.num));
     const used = memory.translateUserspace(this.usedAddr, usedRingBytes(this.num));
     if (desc === null || avail === null || used === null) {
       this.onBroken(new RingError(`vring ${this.index} addresses are outside the memory table`));
       return false;
+    }
+    const remote = this.remote;
+    if (remote !== undefined) {
+      try {
+        remote.startRing({ index: this.index, size: this.num, descAddr: this.descAddr, availAddr: this.availAddr, usedAddr: this.usedAddr, base: this.base, eventIdx, enabled: this.enabled, kickFd: this.kickFd, callFd: this.callFd });
+      } catch (e: unknown) {
+        this.onBroken(e instanceof Error ? e : new RingError(String(e)));
+        return false;
+      }
+      this.remoteStarted = true;
+      if (this.tracer.enabled('virtqueue')) this.tracer.trace('virtqueue', 'vring started on a worker thread', { index: this.index, size: this.num, base: this.base });
+      return true;
     }
     this.queue = new SplitQueue({ memory, size: this.num, desc, avail, used, eventIdx, nextAvail: this.base });
     this.watch = watchFd(this.kickFd, () => this.onKick());
@@ -94,6 +121,8 @@ export class Vring {
 
   /** Pops, handles and completes available chains; one call-fd signal per batch. */
   drain(): void {
+    if (this.remoteStarted) return;
+    this.o.beforeDrain?.();
     const q = this.queue;
     if (q === undefined || !this.enabled) return;
     let handled = 0;
@@ -131,6 +160,12 @@ export class Vring {
 
   /** Stops processing (GET_VRING_BASE); returns the next avail index. */
   stop(): number {
+    if (this.remoteStarted) {
+      this.remoteStarted = false;
+      const next = this.remote?.stopRing(this.index) ?? -1;
+      if (next >= 0) this.base = next;
+      return this.base;
+    }
     this.watch?.stop();
     this.watch = undefined;
     const next = this.queue?.nextAvail ?? this.base;
@@ -147,7 +182,19 @@ export class Vring {
   replace(which: 'kickFd' | 'callFd' | 'errFd', fd: number): void {
     const old = this[which];
     this[which] = fd;
-    if (old >= 0 && old !== fd) closeFds([old]);
+    try {
+      // The worker must be done with the old call fd before it is closed (its number may be reused).
+      if (which === 'callFd' && this.remoteStarted) this.remote?.setCallFd(this.index, fd);
+    } finally {
+      if (old >= 0 && old !== fd) closeFds([old]);
+    }
+  }
+
+  /** SET_VRING_ENABLE. */
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+    if (this.remoteStarted) this.remote?.setRingEnabled(this.index, enabled);
+    else if (enabled) this.drain();
   }
 
   close(): void {

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The main thread's side of `--datapath workers`: one queue worker thread per data queue
+ * (cmd/device/queue-worker.ts), the session mirror that keeps their device copies in step with
+ * the main thread's, and their statistics on demand. The control queue stays on the main
+ * thread. Logs a worker that exits unexpectedly; knows no vhost-user message.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { getErrorMessage, RingWorkerPool, type SessionMirror } from '../../device-core/src/index.js';
+import type { Logger } from '../../pkg/log/logger.js';
+import type { DeviceStatsSnapshot } from '../../pkg/metrics/index.js';
+import type { DeviceFlags } from './flags.js';
+import { SNAPSHOT_REQUEST, type QueueWorkerData } from './queue-worker-data.js';
+
+export interface QueueWorkers {
+  readonly pool: RingWorkerPool;
+  readonly mirror: SessionMirror;
+  /** Each live worker's statistics, asked for now. */
+  snapshots(): DeviceStatsSnapshot[];
+  close(): Promise<void>;
+}
+
+/**
+ * The compiled worker script beside this file; run from the TypeScript sources (vitest), the
+ * one npm's build put in dist/, since a worker thread loads plain JavaScript.
+ */
+export function queueWorkerScript(): URL {
+  const beside = new URL('./queue-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(beside))) return beside;
+  const built = new URL('../../dist/cmd/device/queue-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new Error(`the queue worker script is not built (looked for ${fileURLToPath(beside)} and ${fileURLToPath(built)}); run 'npm run build'`);
+}
+
+export function startQueueWorkers(flags: DeviceFlags, log: Logger): QueueWorkers {
+  const data = (worker: number): QueueWorkerData => ({
+    worker,
+    flags: {
+      backend: flags.backend,
+      ...(flags.kernelDriver !== undefined ? { kernelDriver: flags.kernelDriver } : {}),
+      ...(flags.services !== undefined ? { services: flags.services } : {}),
+      ...(flags.algorithms !== undefined ? { algorithms: flags.algorithms } : {}),
+    },
+    queues: flags.queues,
+    maxRequestSize: flags.maxRequestSize,
+  });
+  const pool = new RingWorkerPool({
+    script: queueWorkerScript(),
+    deviceData: data,
+    workers: flags.queues,
+    // Data queues 0..N-1 each on their worker; the control queue (N) on the main thread.
+    workerOfRing: (index) => (index < flags.queues ? index : undefined),
+    onWorkerExit: (worker, e) => log.error('A queue worker thread exited; replaced it and dropped the frontend', { worker, err: getErrorMessage(e), cause: e.cause instanceof Error ? e.cause.message : undefined }),
+  });
+  return {
+    pool,
+    mirror: (build) => pool.broadcast(() => {
+      const p = build();
+      return { body: p.message, transfer: p.transfer };
+    }),
+    snapshots: () => pool.ask(SNAPSHOT_REQUEST) as DeviceStatsSnapshot[],
+    close: () => pool.close(),
+  };
+}
