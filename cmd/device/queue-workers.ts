@@ -49,6 +49,7 @@ export function startQueueWorkers(flags: DeviceFlags, log: Logger): QueueWorkers
     script: queueWorkerScript(),
     deviceData: data,
     workers: flags.queues,
+    threadName: (worker) => `vcrypto-queue${worker}`,
     // Data queues 0..N-1 each on their worker; the control queue (N) on the main thread.
     workerOfRing: (index) => (index < flags.queues ? index : undefined),
     onWorkerExit: (worker, e) => log.error('A queue worker thread exited; replaced it and dropped the frontend', { worker, err: getErrorMessage(e), cause: e.cause instanceof Error ? e.cause.message : undefined }),

@@ -11,18 +11,10 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../integration/node-agent-support.js';
-import { connect, knownAnswer, memfdMappings, openFdCount, startDevice, until, within, type DeviceProcess } from '../hostile/support.js';
+import { connect, DATAPATHS, knownAnswer, memfdMappings, openFdCount, startDevice, until, within, type DeviceProcess } from '../hostile/support.js';
 
 let dev: DeviceProcess;
 let idleFds: number;
-
-beforeAll(async () => {
-  dev = await startDevice();
-  idleFds = openFdCount(dev.pid);
-});
-afterAll(async () => {
-  await dev.stop();
-});
 
 /** Starts a frontend child, waits until its requests complete, and returns it. */
 async function frontendInTraffic() {
@@ -37,30 +29,41 @@ async function frontendInTraffic() {
   return { child, exited };
 }
 
-describe('the frontend killed mid-traffic', () => {
-  it('frees every fd and mapping of the connection and serves the next frontend, three times over', async () => {
-    const times: number[] = [];
-    for (let round = 0; round < 3; round++) {
-      const { child, exited } = await frontendInTraffic();
-      const busyFds = openFdCount(dev.pid);
-      const busyMaps = memfdMappings(dev.pid);
-      // The connection holds the socket, kick/call fds and the guest memory mapping.
-      expect(busyFds).toBeGreaterThan(idleFds);
-      expect(busyMaps).toBeGreaterThan(0);
-      const killedAt = process.hrtime.bigint();
-      child.kill('SIGKILL');
-      await exited;
-      const f = await within(connect(dev), 'next frontend set-up');
-      try {
-        await knownAnswer(f);
-      } finally {
-        f.close();
+// On both datapaths: with --datapath workers the queue worker maps the memory too, and must let go of it.
+describe.each(DATAPATHS)('datapath %s', (datapath) => {
+  beforeAll(async () => {
+    dev = await startDevice(['--datapath', datapath]);
+    idleFds = openFdCount(dev.pid);
+  });
+  afterAll(async () => {
+    await dev.stop();
+  });
+
+  describe('the frontend killed mid-traffic', () => {
+    it('frees every fd and mapping of the connection and serves the next frontend, three times over', async () => {
+      const times: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        const { child, exited } = await frontendInTraffic();
+        const busyFds = openFdCount(dev.pid);
+        const busyMaps = memfdMappings(dev.pid);
+        // The connection holds the socket, kick/call fds and the guest memory mapping.
+        expect(busyFds).toBeGreaterThan(idleFds);
+        expect(busyMaps).toBeGreaterThan(0);
+        const killedAt = process.hrtime.bigint();
+        child.kill('SIGKILL');
+        await exited;
+        const f = await within(connect(dev), 'next frontend set-up');
+        try {
+          await knownAnswer(f);
+        } finally {
+          f.close();
+        }
+        times.push(Number(process.hrtime.bigint() - killedAt) / 1e6);
+        await until('the killed connection is released', () => openFdCount(dev.pid) === idleFds && memfdMappings(dev.pid) === 0, 10_000);
+        expect(dev.alive()).toBe(true);
       }
-      times.push(Number(process.hrtime.bigint() - killedAt) / 1e6);
-      await until('the killed connection is released', () => openFdCount(dev.pid) === idleFds && memfdMappings(dev.pid) === 0, 10_000);
-      expect(dev.alive()).toBe(true);
-    }
-    expect(dev.stderr()).not.toMatch(/"level":"error"/);
-    console.log(`frontend SIGKILL → next frontend's known answer: ${times.map((t) => `${t.toFixed(0)} ms`).join(', ')}`);
+      expect(dev.stderr()).not.toMatch(/"level":"error"/);
+      console.log(`frontend SIGKILL → next frontend's known answer: ${times.map((t) => `${t.toFixed(0)} ms`).join(', ')}`);
+    });
   });
 });

@@ -67,6 +67,9 @@ export async function startDevice(args: string[] = [], env: Record<string, strin
   };
 }
 
+/** The device's `--datapath` values the hostile suites run under. */
+export const DATAPATHS = ['main', 'workers'] as const;
+
 export const SMALL_FRONTEND = { mode: 'device', memoryBytes: 4 << 20, queueSize: 64 } as const satisfies Omit<FrontendOptions, 'socketPath'>;
 
 export function connect(dev: DeviceProcess, o: Omit<FrontendOptions, 'socketPath'> = SMALL_FRONTEND): Promise<VhostUserFrontend> {

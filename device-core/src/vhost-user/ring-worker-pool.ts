@@ -17,6 +17,8 @@ export interface RingWorkerPoolOptions {
   /** Worker i's workerData.device (structured-cloned). */
   readonly deviceData: (worker: number) => unknown;
   readonly workers: number;
+  /** Worker i's thread name (what `ps -T` and /proc/<pid>/task/<tid>/comm show, at most 15 characters). */
+  readonly threadName?: (worker: number) => string;
   /** The worker (0..workers-1) that runs ring `index`, or undefined to run it on the connection's thread. */
   readonly workerOfRing: (index: number) => number | undefined;
   /** A device event from a worker (not a reply). */
@@ -42,7 +44,11 @@ export class RingWorkerPool implements RemoteRings {
 
   private spawn(i: number): Slot {
     const end = new CallerEnd();
-    const worker = new Worker(this.o.script, { workerData: { ports: end.forWorker, device: this.o.deviceData(i) }, transferList: end.transfer });
+    const worker = new Worker(this.o.script, {
+      workerData: { ports: end.forWorker, device: this.o.deviceData(i) },
+      transferList: end.transfer,
+      ...(this.o.threadName !== undefined ? { name: this.o.threadName(i) } : {}),
+    });
     const slot: Slot = { worker, end, alive: true };
     end.events.on('message', (e: RingEvent) => {
       if (e.ev === 'broken') this.brokenListener?.(e.index, e.message);
