@@ -27,6 +27,8 @@ export interface DeviceProcessOptions {
   readonly profileDir?: string | undefined;
   /** The vcrypto CLI script to run the device from (default: this one). */
   readonly cli?: string | undefined;
+  /** The device's --datapath; auto is the device's default and not passed (a --device-cli build may predate the flag). */
+  readonly datapath?: 'auto' | 'main' | 'workers';
 }
 
 export class DeviceProcess {
@@ -46,7 +48,7 @@ export class DeviceProcess {
     const dir = mkdtempSync(join(tmpdir(), 'vcrypto-bench-'));
     const socketPath = join(dir, 'vhost.sock');
     const nodeArgs = o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.profileDir];
-    const child = spawn(process.execPath, [...nodeArgs, o.cli ?? process.argv[1]!, 'device', '--socket', socketPath, '--queues', String(o.queues)], {
+    const child = spawn(process.execPath, [...nodeArgs, o.cli ?? process.argv[1]!, 'device', '--socket', socketPath, '--queues', String(o.queues), ...(o.datapath === undefined || o.datapath === 'auto' ? [] : ['--datapath', o.datapath])], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, VCRYPTO_LOG_LEVEL: 'warn' },
     });

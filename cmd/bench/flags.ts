@@ -21,6 +21,7 @@ export const BENCH_FLAG_OPTIONS: FlagOptions = {
   output: { type: 'string' },
   profile: { type: 'string' },
   'device-cli': { type: 'string' },
+  datapath: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -63,6 +64,7 @@ export const BenchFlagsSchema = z.object({
   output: z.string().min(1).optional(),
   profile: z.string().min(1).optional(),
   deviceCli: z.string().min(1).optional(),
+  datapath: z.enum(['auto', 'main', 'workers'], { error: "must be 'auto', 'main' or 'workers'" }).default('auto'),
   help: z.boolean().optional(),
 });
 export type BenchFlags = z.infer<typeof BenchFlagsSchema>;
@@ -80,6 +82,7 @@ export interface BenchPlan {
   readonly output: string | undefined;
   readonly profileDir: string | undefined;
   readonly deviceCli: string | undefined;
+  readonly datapath: 'auto' | 'main' | 'workers';
 }
 
 /** Flags plus the defaults of a full or quick run. */
@@ -99,6 +102,7 @@ export function planOf(flags: BenchFlags): BenchPlan {
     output: flags.output,
     profileDir: flags.profile,
     deviceCli: flags.deviceCli,
+    datapath: flags.datapath,
   };
 }
 
@@ -146,6 +150,7 @@ ${formatFlagHelp([
   ['--openssl auto|off', 'run `openssl speed` for reference (default auto: when present; off with --quick)'],
   ['--output PATH', 'where to write the JSON (default bench/results/<timestamp>.json)'],
   ['--profile DIR', 'run the device under node --cpu-prof and write its .cpuprofile into DIR (open it in Chrome DevTools)'],
+  ['--datapath MODE', 'the device\'s --datapath: auto (default: queue worker threads when it has more than one\ndata queue), main, workers; compare two runs to see what the worker threads buy'],
   ['--device-cli PATH', 'run the device from another build of this CLI (bin/vcrypto.js of a checkout) to compare builds in one run'],
   ['-h, --help', 'show this help'],
 ])}

@@ -59,6 +59,8 @@ export const BenchResultSchema = z.object({
     depths: z.array(z.number().int().positive()).min(1),
     queues: z.array(z.number().int().positive()).min(1),
     durationMs: z.number().int().positive(),
+    /** The device's --datapath. */
+    datapath: z.enum(['auto', 'main', 'workers']),
   }),
   rows: z.array(RowSchema).min(1),
   /** Throughput with the most queues ÷ with one queue, same algorithm, size and depth (device mode). */

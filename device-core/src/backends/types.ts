@@ -127,7 +127,14 @@ export type SessionParams =
   | AkcipherSessionParams;
 
 export type CryptoOp =
-  | { readonly kind: 'cipher'; readonly direction: Direction; readonly iv: Uint8Array; readonly src: Uint8Array }
+  | {
+      readonly kind: 'cipher';
+      readonly direction: Direction;
+      readonly iv: Uint8Array;
+      readonly src: Uint8Array;
+      /** Where the caller will put the output; as for aead's dst (a backend may write there and return that view). */
+      readonly dst?: Uint8Array;
+    }
   | { readonly kind: 'hash'; readonly src: Uint8Array }
   /** iv is used by GMAC only (its nonce); other MACs ignore it. */
   | { readonly kind: 'mac'; readonly src: Uint8Array; readonly iv: Uint8Array }
@@ -138,6 +145,12 @@ export type CryptoOp =
       readonly aad: Uint8Array;
       /** encrypt: plaintext; decrypt: ciphertext followed by the tag. */
       readonly src: Uint8Array;
+      /**
+       * encrypt only: where the caller will put the output (the request's first writable view).
+       * A backend may write ciphertext‖tag there and return that view of it, saving a copy; the
+       * result is the same bytes either way. Written only after src and aad were read whole.
+       */
+      readonly dst?: Uint8Array;
     }
   | {
       readonly kind: 'akcipher';

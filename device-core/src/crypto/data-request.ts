@@ -89,7 +89,8 @@ function cipherOnly(c: Ctx, s: Extract<DeviceSession, { kind: 'cipher' }>, encry
   const f = takeAll(c, [ivLen, srcLen]);
   if (f === null) return finish(c, S.VIRTIO_CRYPTO_BADMSG);
   c.out.bytesIn = srcLen;
-  const r = run(c, s, { kind: 'cipher', direction: encrypt ? 'encrypt' : 'decrypt', iv: f[0]!, src: f[1]! });
+  const dst = encrypt ? c.req.writable[0] : undefined;
+  const r = run(c, s, { kind: 'cipher', direction: encrypt ? 'encrypt' : 'decrypt', iv: f[0]!, src: f[1]!, ...(dst !== undefined ? { dst } : {}) });
   if (!r.ok) return finish(c, backendStatus(r.error));
   writeAt(c.req.writable, 0, r.value);
   c.out.bytesOut = r.value.length;
@@ -160,7 +161,9 @@ function aead(c: Ctx, s: Extract<DeviceSession, { kind: 'aead' }>, encrypt: bool
   const f = takeAll(c, [ivLen, srcLen, aadLen]);
   if (f === null) return finish(c, S.VIRTIO_CRYPTO_BADMSG);
   c.out.bytesIn = srcLen;
-  const r = run(c, s, { kind: 'aead', direction: encrypt ? 'encrypt' : 'decrypt', iv: f[0]!, src: f[1]!, aad: f[2]! });
+  // Sealing may write straight into the first writable view when the whole output fits there.
+  const dst = encrypt ? c.req.writable[0] : undefined;
+  const r = run(c, s, { kind: 'aead', direction: encrypt ? 'encrypt' : 'decrypt', iv: f[0]!, src: f[1]!, aad: f[2]!, ...(dst !== undefined ? { dst } : {}) });
   if (!r.ok) return finish(c, backendStatus(r.error));
   writeAt(c.req.writable, 0, r.value);
   c.out.bytesOut = r.value.length;

@@ -71,6 +71,9 @@ export class RequestReader {
 
 /** Writes bytes at a byte offset across the writable views; returns false when they do not fit. */
 export function writeAt(views: readonly Uint8Array[], offset: number, bytes: Uint8Array): boolean {
+  // A backend that was given the first view as its destination already wrote there.
+  const first = views[0];
+  if (offset === 0 && first !== undefined && bytes.buffer === first.buffer && bytes.byteOffset === first.byteOffset && bytes.length <= first.length) return true;
   let skip = offset;
   let done = 0;
   for (const v of views) {

@@ -37,7 +37,8 @@ export const AEAD_SPECS: Readonly<Record<AeadAlgorithm, AeadSpec>> = {
 };
 
 export interface AeadEngine {
-  run(direction: Direction, iv: Uint8Array, aad: Uint8Array, src: Uint8Array): Uint8Array;
+  /** dst: see CryptoOp's aead dst (encrypt only). */
+  run(direction: Direction, iv: Uint8Array, aad: Uint8Array, src: Uint8Array, dst?: Uint8Array): Uint8Array;
   release(): void;
 }
 
@@ -51,7 +52,7 @@ class NodeAead implements AeadEngine {
     private readonly tagLen: number,
   ) {}
 
-  run(direction: Direction, iv: Uint8Array, aad: Uint8Array, src: Uint8Array): Uint8Array {
+  run(direction: Direction, iv: Uint8Array, aad: Uint8Array, src: Uint8Array, dst?: Uint8Array): Uint8Array {
     const spec = AEAD_SPECS[this.algorithm];
     if (iv.length < spec.nonceMin || iv.length > spec.nonceMax) {
       throw new BackendError('invalid-argument', `${this.algorithm} takes a ${spec.nonceMin}..${spec.nonceMax}-byte nonce, got ${iv.length}`);
@@ -64,17 +65,25 @@ class NodeAead implements AeadEngine {
       throw new BackendError('invalid-argument', `aes-ccm with a ${iv.length}-byte nonce cannot carry ${msgLen} bytes`);
     }
     if (this.key === undefined) throw new Error('aead engine already released');
-    return direction === 'encrypt' ? this.seal(this.key, iv, aad, src) : this.open(this.key, iv, aad, src);
+    return direction === 'encrypt' ? this.seal(this.key, iv, aad, src, dst) : this.open(this.key, iv, aad, src);
   }
 
-  private seal(key: KeyObject, iv: Uint8Array, aad: Uint8Array, src: Uint8Array): Buffer {
+  private seal(key: KeyObject, iv: Uint8Array, aad: Uint8Array, src: Uint8Array, dst: Uint8Array | undefined): Uint8Array {
     try {
       const c = createCipheriv(this.nodeName as AnyAeadName, key, iv, { authTagLength: this.tagLen });
-      c.setAAD(aad, { plaintextLength: src.length });
+      // GCM and ChaCha20-Poly1305 take no AAD call for empty AAD; CCM needs the plaintext length announced.
+      if (aad.length > 0 || this.algorithm === 'aes-ccm') c.setAAD(aad, { plaintextLength: src.length });
       const body = c.update(src);
       c.final();
       const tag = c.getAuthTag();
-      const out = Buffer.allocUnsafe(body.length + tag.length);
+      const n = body.length + tag.length;
+      // src and aad are consumed: the output may now overwrite them (an in-place request).
+      if (dst !== undefined && dst.length >= n) {
+        dst.set(body, 0);
+        dst.set(tag, body.length);
+        return dst.subarray(0, n);
+      }
+      const out = Buffer.allocUnsafe(n);
       body.copy(out, 0);
       tag.copy(out, body.length);
       return out;

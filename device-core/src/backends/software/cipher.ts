@@ -56,7 +56,8 @@ export const CIPHER_SPECS: Readonly<Record<CipherAlgorithm, CipherSpec>> = {
 export const probeKeyLen = (algorithm: CipherAlgorithm): number => CIPHER_SPECS[algorithm].keyLens[0] ?? 16;
 
 export interface CipherEngine {
-  run(direction: Direction, iv: Uint8Array, src: Uint8Array): Uint8Array;
+  /** dst: see CryptoOp's cipher dst. */
+  run(direction: Direction, iv: Uint8Array, src: Uint8Array, dst?: Uint8Array): Uint8Array;
   release(): void;
 }
 
@@ -116,7 +117,7 @@ class TableCipher implements CipherEngine {
     if (spec.mode === 'cbc') this.cbc = new CbcEngine(nodeName, key, spec.blockLen);
   }
 
-  run(direction: Direction, iv: Uint8Array, src: Uint8Array): Uint8Array {
+  run(direction: Direction, iv: Uint8Array, src: Uint8Array, dst?: Uint8Array): Uint8Array {
     validateRequest(this.algorithm, iv, src);
     const spec = CIPHER_SPECS[this.algorithm];
     try {
@@ -124,7 +125,7 @@ class TableCipher implements CipherEngine {
         case 'ecb':
           return direction === 'encrypt' ? this.ecb!.encrypt(src) : this.ecb!.decrypt(src);
         case 'cbc':
-          return direction === 'encrypt' ? this.cbc!.encrypt(iv, src) : this.cbc!.decrypt(iv, src);
+          return direction === 'encrypt' ? this.cbc!.encrypt(iv, src, dst) : this.cbc!.decrypt(iv, src);
         case 'ctr-from-ecb':
           return ctrFromEcb(this.ecb!, 8, iv, src);
         case 'stream':

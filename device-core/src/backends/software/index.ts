@@ -115,13 +115,13 @@ function compute(s: SoftwareSession, op: CryptoOp): Uint8Array {
   };
   switch (op.kind) {
     case 'cipher':
-      return s.params.kind === 'cipher' ? (s.engine as CipherEngine).run(op.direction, op.iv, op.src) : mismatch();
+      return s.params.kind === 'cipher' ? (s.engine as CipherEngine).run(op.direction, op.iv, op.src, op.dst) : mismatch();
     case 'hash':
       return s.params.kind === 'hash' ? (s.engine as HashEngine).run(op.src) : mismatch();
     case 'mac':
       return s.params.kind === 'mac' ? (s.engine as MacEngine).run(op.src, op.iv) : mismatch();
     case 'aead':
-      return s.params.kind === 'aead' ? (s.engine as AeadEngine).run(op.direction, op.iv, op.aad, op.src) : mismatch();
+      return s.params.kind === 'aead' ? (s.engine as AeadEngine).run(op.direction, op.iv, op.aad, op.src, op.dst) : mismatch();
     case 'akcipher':
       return s.params.kind === 'akcipher' ? (s.engine as AkcipherEngine).run(op.operation, op.src, op.digest, op.maxOutputLen) : mismatch();
   }
