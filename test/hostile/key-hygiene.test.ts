@@ -23,7 +23,7 @@ import {
 import type { SessionLayout } from '../../device-core/src/testing/cryptodev-session.js';
 import type { VhostUserFrontend } from '../../device-core/src/testing/frontend.js';
 import { ctrl, data, type LogicalRequest } from '../../device-core/src/testing/request-builder.js';
-import { connect, expectNextServed, RawClient, startDevice, until, within, type DeviceProcess } from './support.js';
+import { connect, expectNextServed, RawClient, startDevice, until, within, DATAPATHS, type DeviceProcess } from './support.js';
 
 const CIPHER_KEY = (n: number): Buffer => Buffer.alloc(n, 0x5a);
 const AUTH_KEY = (n: number): Buffer => Buffer.alloc(n, 0xa5);
@@ -57,15 +57,6 @@ function encodings(b: Buffer): string[] {
 let dev: DeviceProcess;
 let metricsUrl: string;
 
-beforeAll(async () => {
-  dev = await startDevice(['--metrics-port', '0', '--max-sessions', '16'], { VCRYPTO_TRACE: 'all', VCRYPTO_LOG_LEVEL: 'debug' });
-  const line = await until('the metrics endpoint is logged', () => dev.stderr().split('\n').find((l) => l.includes('Serving metrics')), 15_000);
-  metricsUrl = (JSON.parse(line) as { url: string }).url;
-});
-afterAll(async () => {
-  await dev.stop();
-});
-
 async function create(f: VhostUserFrontend, req: LogicalRequest): Promise<{ status: number; sessionId: bigint }> {
   return within(f.createSession(req), 'session create');
 }
@@ -97,81 +88,93 @@ async function everySessionKind(f: VhostUserFrontend): Promise<bigint[]> {
   return ids;
 }
 
-describe('key hygiene of the device process', () => {
-  it('writes no key bytes to stdout, stderr or metrics, in any encoding, with every tracer on', async () => {
-    // Device mode: every session kind, data requests that work and fail, some destroyed, the rest left to the disconnect.
-    const f = await connect(dev);
-    try {
-      const ids = await everySessionKind(f);
-      expect(ids.length).toBeGreaterThanOrEqual(8);
-      for (const id of ids) {
-        await within(f.submit(0, data.cipher(id, true, Buffer.alloc(16, 1), Buffer.alloc(64, 2))), 'cipher');
-        await within(f.submit(0, data.mac(id, Buffer.alloc(64, 3), 32)), 'mac');
-        await within(f.submit(0, data.akcipher(DATA.VIRTIO_CRYPTO_AKCIPHER_SIGN, id, Buffer.alloc(32, 4), 512)), 'sign');
-      }
-      for (const id of ids.slice(0, 4)) await within(f.destroySession(ctrl.destroy(CTRL.VIRTIO_CRYPTO_CIPHER_DESTROY_SESSION, id), id), 'destroy');
-    } finally {
-      f.close();
-    }
-    // Cryptodev mode: sessions as message 26 in every QEMU layout, refused ones too, closes as message 27.
-    for (const sessionLayout of ['qemu-2.12-7.0', 'qemu-7.1-8.0', 'qemu-8.1'] as SessionLayout[]) {
-      const g = await connect(dev, { mode: 'cryptodev', sessionLayout, memoryBytes: 4 << 20, queueSize: 64 });
-      try {
-        const ids = await everySessionKind(g);
-        expect(ids.length).toBeGreaterThanOrEqual(2);
-        await within(g.destroySession(ctrl.destroy(CTRL.VIRTIO_CRYPTO_CIPHER_DESTROY_SESSION, ids[0]!), ids[0]!), 'close');
-      } finally {
-        g.close();
-      }
-    }
-    // Protocol errors whose payloads are full of key bytes.
-    for (const send of [
-      (c: RawClient) => c.send(M.VHOST_USER_CREATE_CRYPTO_SESSION, CIPHER_KEY(700)),
-      (c: RawClient) => {
-        c.send(M.VHOST_USER_SET_PROTOCOL_FEATURES, Buffer.from(new BigUint64Array([1n << BigInt(PF.CRYPTO_SESSION)]).buffer));
-        c.send(M.VHOST_USER_CREATE_CRYPTO_SESSION, AUTH_KEY(900));
-      },
-      (c: RawClient) => c.send(0x5a5a5a5a, AUTH_KEY(64)),
-    ]) {
-      const c = new RawClient(dev.socket);
-      try {
-        send(c);
-        await until('the device drops the connection', () => c.closedByPeer, 10_000);
-      } finally {
-        c.close();
-      }
-    }
-    await expectNextServed(dev);
-    const metrics = await (await fetch(metricsUrl)).text();
-    // The scan is only worth something if the tracers and metrics did write about these sessions.
-    expect(dev.stderr()).toMatch(/"msg":"session create".*"algorithm":"aes-cbc"/);
-    expect(dev.stderr()).toMatch(/"msg":"message".*"request":"CREATE_CRYPTO_SESSION"/);
-    expect(dev.stderr()).toMatch(/"level":"debug"/);
-    expect(metrics).toMatch(/^vcrypto_/m);
+// On both datapaths: with --datapath workers the keys also cross to the queue worker threads, whose logs go to the same stderr.
+describe.each(DATAPATHS)('datapath %s', (datapath) => {
+  beforeAll(async () => {
+    dev = await startDevice(['--metrics-port', '0', '--max-sessions', '16', '--datapath', datapath], { VCRYPTO_TRACE: 'all', VCRYPTO_LOG_LEVEL: 'debug' });
+    const line = await until('the metrics endpoint is logged', () => dev.stderr().split('\n').find((l) => l.includes('Serving metrics')), 15_000);
+    metricsUrl = (JSON.parse(line) as { url: string }).url;
+  });
+  afterAll(async () => {
     await dev.stop();
-    const written = [dev.stdout(), dev.stderr(), metrics];
-    const texts = [...written, ...written.map((t) => Buffer.from(t, 'latin1').toString('utf8'))];
-    const found: string[] = [];
-    for (const secret of SECRETS) {
-      for (const enc of encodings(secret)) {
-        for (const t of texts) if (t.includes(enc)) found.push(`${secret.toString('hex').slice(0, 8)}… as ${JSON.stringify(enc.slice(0, 24))}`);
+  });
+
+  describe('key hygiene of the device process', () => {
+    it('writes no key bytes to stdout, stderr or metrics, in any encoding, with every tracer on', async () => {
+      // Device mode: every session kind, data requests that work and fail, some destroyed, the rest left to the disconnect.
+      const f = await connect(dev);
+      try {
+        const ids = await everySessionKind(f);
+        expect(ids.length).toBeGreaterThanOrEqual(8);
+        for (const id of ids) {
+          await within(f.submit(0, data.cipher(id, true, Buffer.alloc(16, 1), Buffer.alloc(64, 2))), 'cipher');
+          await within(f.submit(0, data.mac(id, Buffer.alloc(64, 3), 32)), 'mac');
+          await within(f.submit(0, data.akcipher(DATA.VIRTIO_CRYPTO_AKCIPHER_SIGN, id, Buffer.alloc(32, 4), 512)), 'sign');
+        }
+        for (const id of ids.slice(0, 4)) await within(f.destroySession(ctrl.destroy(CTRL.VIRTIO_CRYPTO_CIPHER_DESTROY_SESSION, id), id), 'destroy');
+      } finally {
+        f.close();
       }
-    }
-    expect(found).toEqual([]);
-  });
+      // Cryptodev mode: sessions as message 26 in every QEMU layout, refused ones too, closes as message 27.
+      for (const sessionLayout of ['qemu-2.12-7.0', 'qemu-7.1-8.0', 'qemu-8.1'] as SessionLayout[]) {
+        const g = await connect(dev, { mode: 'cryptodev', sessionLayout, memoryBytes: 4 << 20, queueSize: 64 });
+        try {
+          const ids = await everySessionKind(g);
+          expect(ids.length).toBeGreaterThanOrEqual(2);
+          await within(g.destroySession(ctrl.destroy(CTRL.VIRTIO_CRYPTO_CIPHER_DESTROY_SESSION, ids[0]!), ids[0]!), 'close');
+        } finally {
+          g.close();
+        }
+      }
+      // Protocol errors whose payloads are full of key bytes.
+      for (const send of [
+        (c: RawClient) => c.send(M.VHOST_USER_CREATE_CRYPTO_SESSION, CIPHER_KEY(700)),
+        (c: RawClient) => {
+          c.send(M.VHOST_USER_SET_PROTOCOL_FEATURES, Buffer.from(new BigUint64Array([1n << BigInt(PF.CRYPTO_SESSION)]).buffer));
+          c.send(M.VHOST_USER_CREATE_CRYPTO_SESSION, AUTH_KEY(900));
+        },
+        (c: RawClient) => c.send(0x5a5a5a5a, AUTH_KEY(64)),
+      ]) {
+        const c = new RawClient(dev.socket);
+        try {
+          send(c);
+          await until('the device drops the connection', () => c.closedByPeer, 10_000);
+        } finally {
+          c.close();
+        }
+      }
+      await expectNextServed(dev);
+      const metrics = await (await fetch(metricsUrl)).text();
+      // The scan is only worth something if the tracers and metrics did write about these sessions.
+      expect(dev.stderr()).toMatch(/"msg":"session create".*"algorithm":"aes-cbc"/);
+      expect(dev.stderr()).toMatch(/"msg":"message".*"request":"CREATE_CRYPTO_SESSION"/);
+      expect(dev.stderr()).toMatch(/"level":"debug"/);
+      expect(metrics).toMatch(/^vcrypto_/m);
+      await dev.stop();
+      const written = [dev.stdout(), dev.stderr(), metrics];
+      const texts = [...written, ...written.map((t) => Buffer.from(t, 'latin1').toString('utf8'))];
+      const found: string[] = [];
+      for (const secret of SECRETS) {
+        for (const enc of encodings(secret)) {
+          for (const t of texts) if (t.includes(enc)) found.push(`${secret.toString('hex').slice(0, 8)}… as ${JSON.stringify(enc.slice(0, 24))}`);
+        }
+      }
+      expect(found).toEqual([]);
+    });
 
-  it('has a scanner that finds a key written in each of those encodings', () => {
-    const key = CIPHER_KEY(32);
-    const leaks = [key.toString('hex'), key.toString('base64'), Buffer.concat([Buffer.from('x'), key]).toString('base64url'), JSON.stringify(key), JSON.stringify({ key: key.toString('latin1') })];
-    for (const leak of leaks) expect(encodings(CIPHER_KEY(12)).some((e) => `{"msg":"oops","v":${leak}}`.includes(e))).toBe(true);
-  });
+    it('has a scanner that finds a key written in each of those encodings', () => {
+      const key = CIPHER_KEY(32);
+      const leaks = [key.toString('hex'), key.toString('base64'), Buffer.concat([Buffer.from('x'), key]).toString('base64url'), JSON.stringify(key), JSON.stringify({ key: key.toString('latin1') })];
+      for (const leak of leaks) expect(encodings(CIPHER_KEY(12)).some((e) => `{"msg":"oops","v":${leak}}`.includes(e))).toBe(true);
+    });
 
-  it('listens on a socket others cannot write to (the agent narrows it to 0660 in a 0770 folder)', async () => {
-    const d = await startDevice();
-    try {
-      expect(statSync(d.socket).mode & 0o002).toBe(0);
-    } finally {
-      await d.stop();
-    }
+    it('listens on a socket others cannot write to (the agent narrows it to 0660 in a 0770 folder)', async () => {
+      const d = await startDevice();
+      try {
+        expect(statSync(d.socket).mode & 0o002).toBe(0);
+      } finally {
+        await d.stop();
+      }
+    });
   });
 });
