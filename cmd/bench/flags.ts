@@ -132,7 +132,8 @@ The ceiling cycles through the very source buffers of the requests in flight (gu
 both sides see the same cache footprint. Then the device's resident memory once set up, after the
 rows, and after --rss-requests more requests: its own (RssAnon, which must not grow with requests)
 and in all (VmRSS, which also counts the shared guest memory the device has read); and for each
-size the throughput of the most queues relative to one queue.
+size the throughput of the most queues relative to one queue, beside the same node:crypto loop run in
+that many threads at once relative to one thread (what the cores allow a perfectly parallel program).
 
 The table goes to stdout, progress lines to stderr, the JSON to bench/results/<timestamp>.json or
 --output. Exit status: 0 done, 1 a request failed, 2 bad flags, 3 the device could not start.

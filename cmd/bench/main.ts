@@ -18,6 +18,7 @@ import { FlagError, parseFlags } from '../internal/flags.js';
 import { DeviceProcess, BenchDeviceError } from './device-process.js';
 import { drive } from './drive.js';
 import { measureRow } from './row.js';
+import { machineScaling } from './thread-ceiling.js';
 import { BENCH_FLAG_OPTIONS, BENCH_HELP, BenchFlagsSchema, planOf, type BenchPlan } from './flags.js';
 import { opensslSpeedMBps, opensslVersion } from './openssl-speed.js';
 import { BenchResultSchema, formatTable, type BenchResult, type Row } from './results.js';
@@ -143,14 +144,22 @@ async function runMode(mode: Mode, plan: BenchPlan, measureRss: boolean, openssl
   return out;
 }
 
-function scalingOf(rows: readonly Row[]): BenchResult['scaling'] {
+/** Multi-queue rows against their one-queue row, each beside what the machine's cores allow (one measurement per algorithm, size and queue count). */
+async function scalingOf(rows: readonly Row[], durationMs: number): Promise<BenchResult['scaling']> {
   const out: BenchResult['scaling'] = [];
+  const machine = new Map<string, number>();
   for (const r of rows) {
     if (r.mode !== 'device' || r.queues === 1) continue;
     const one = rows.find((o) => o.mode === 'device' && o.queues === 1 && o.algorithm === r.algorithm && o.sizeBytes === r.sizeBytes && o.depth === r.depth);
-    if (one !== undefined && one.device.opsPerSecond > 0) {
-      out.push({ algorithm: r.algorithm, sizeBytes: r.sizeBytes, depth: r.depth, queues: r.queues, ratioToOneQueue: r.device.opsPerSecond / one.device.opsPerSecond });
+    if (one === undefined || one.device.opsPerSecond <= 0) continue;
+    const key = `${r.algorithm} ${r.sizeBytes} ${r.queues}`;
+    let m = machine.get(key);
+    if (m === undefined) {
+      progress(`node:crypto in ${r.queues} threads ÷ 1: ${r.algorithm} ${r.sizeBytes} B`);
+      m = await machineScaling(r.algorithm as Algorithm, r.sizeBytes, r.queues, durationMs);
+      machine.set(key, m);
     }
+    out.push({ algorithm: r.algorithm, sizeBytes: r.sizeBytes, depth: r.depth, queues: r.queues, ratioToOneQueue: r.device.opsPerSecond / one.device.opsPerSecond, machineRatio: m });
   }
   return out;
 }
@@ -199,6 +208,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write('vcrypto bench: nothing was measured (cryptodev mode runs the AES-CBC algorithms only)\n');
     return EXIT_USAGE;
   }
+  const scaling = await scalingOf(rows, plan.durationMs);
   const result: BenchResult = BenchResultSchema.parse({
     tool: 'vcrypto bench',
     version: 1,
@@ -216,7 +226,7 @@ export async function run(argv: string[]): Promise<number> {
       datapath: plan.datapath,
     },
     rows,
-    scaling: scalingOf(rows),
+    scaling,
     rss,
     profile: profileDir === undefined ? null : (readdirSync(profileDir).filter((n) => n.endsWith('.cpuprofile')).map((n) => join(profileDir, n)).sort().pop() ?? null),
   });

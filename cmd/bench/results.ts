@@ -65,7 +65,15 @@ export const BenchResultSchema = z.object({
   rows: z.array(RowSchema).min(1),
   /** Throughput with the most queues ÷ with one queue, same algorithm, size and depth (device mode). */
   scaling: z.array(
-    z.object({ algorithm: z.string(), sizeBytes: z.number().int(), depth: z.number().int(), queues: z.number().int(), ratioToOneQueue: z.number().nonnegative() }),
+    z.object({
+      algorithm: z.string(),
+      sizeBytes: z.number().int(),
+      depth: z.number().int(),
+      queues: z.number().int(),
+      ratioToOneQueue: z.number().nonnegative(),
+      /** node:crypto's loop in `queues` threads at once ÷ in one (thread-ceiling.ts): what the cores allow a perfectly parallel program. */
+      machineRatio: z.number().nonnegative(),
+    }),
   ),
   /**
    * Resident memory of the device process (the first mode run): VmRSS, and RssAnon (its own
@@ -126,7 +134,9 @@ export function formatTable(r: BenchResult): string {
       `${mib(r.rss.afterAnonBytes)} MiB after ${r.rss.requests} more`,
   );
   out.push(`device RSS (VmRSS, with the guest memory it read): ${mib(r.rss.idleBytes)} / ${mib(r.rss.warmBytes)} / ${mib(r.rss.afterBytes)} MiB`);
-  for (const s of r.scaling) out.push(`scaling: ${s.algorithm} ${sizeLabel(s.sizeBytes)} depth ${s.depth}: ${s.queues} queues = ${s.ratioToOneQueue.toFixed(2)}x one queue`);
+  for (const s of r.scaling) {
+    out.push(`scaling: ${s.algorithm} ${sizeLabel(s.sizeBytes)} depth ${s.depth}: ${s.queues} queues = ${s.ratioToOneQueue.toFixed(2)}x one queue; node:crypto in ${s.queues} threads = ${s.machineRatio.toFixed(2)}x one thread`);
+  }
   if (r.profile !== null) out.push(`device CPU profile: ${r.profile}`);
   return out.join('\n');
 }

@@ -46,6 +46,27 @@ describe('vcrypto bench', () => {
     expect(r.stdout).toMatch(/device RSS \(its own, RssAnon\): [\d.]+ MiB idle, [\d.]+ MiB after the rows \(\d+ requests\), [\d.]+ MiB after 20000 more/);
   }, 60_000);
 
+  it('with two queues on queue workers, reports the scaling beside what two node:crypto threads reach', () => {
+    requireBuild();
+    const output = join(dir, 'two-queues.json');
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'bench', '--quick', '--modes', 'device', '--algorithms', 'sha256', '--sizes', '4K', '--depths', '32', '--queues', '1,2', '--datapath', 'workers', '--output', output],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const result = BenchResultSchema.parse(JSON.parse(readFileSync(output, 'utf8')));
+    expect(result.options.datapath).toBe('workers');
+    expect(result.rows.map((x) => x.queues).sort()).toEqual([1, 2]);
+    expect(result.rows.find((x) => x.queues === 2)!.maxInFlight).toBe(64);
+    expect(result.scaling).toHaveLength(1);
+    const s = result.scaling[0]!;
+    expect([s.algorithm, s.sizeBytes, s.queues]).toEqual(['sha256', 4096, 2]);
+    expect(s.ratioToOneQueue).toBeGreaterThan(0);
+    expect(s.machineRatio).toBeGreaterThan(0);
+    expect(r.stdout).toMatch(/scaling: sha256 4K depth 32: 2 queues = [\d.]+x one queue; node:crypto in 2 threads = [\d.]+x one thread/);
+  }, 60_000);
+
   it('refuses a bad flag with exit 2 and names it', () => {
     requireBuild();
     const r = spawnSync(process.execPath, [CLI, 'bench', '--sizes', '100'], { encoding: 'utf8' });
@@ -57,7 +78,7 @@ describe('vcrypto bench', () => {
     requireBuild();
     const r = spawnSync(process.execPath, [CLI, 'bench', '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    for (const word of ['--quick', '--algorithms', '--sizes', '--depths', '--queues', '--duration', '--output', '--profile', 'cpu s/GB', 'ratio', 'p99']) {
+    for (const word of ['--quick', '--datapath', '--algorithms', '--sizes', '--depths', '--queues', '--duration', '--output', '--profile', 'cpu s/GB', 'ratio', 'p99']) {
       expect(r.stdout).toContain(word);
     }
   });
