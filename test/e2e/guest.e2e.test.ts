@@ -241,6 +241,23 @@ describe('real guest (QEMU + Debian kernel + virtio_crypto)', () => {
     expect(stopped, `device log tail:\n${dev.log().slice(-2000)}`).toEqual({ code: 0, signal: null, killed: false });
   });
 
+  it('(d) with --datapath workers: the guest gets cbc(aes) with a passing self-test from data queue 0 on a queue worker thread', async (ctx) => {
+    deviceOrSkip(ctx);
+    const cmd = deviceCmd as DeviceCommand;
+    if (socketDir === undefined) throw new Error('the socket folder of the first device test is missing');
+    device = await startDevice({ ...cmd, argv: [...cmd.argv, '--datapath', 'workers'] }, join(socketDir, 'vhost-workers.sock'), join(runDir, 'device-workers.log'));
+    const dev = device;
+    expect(dev.log()).toMatch(/"datapath":"1 queue worker threads"/);
+    const b = await boot('workers-boot1', 'vcrypto');
+    expect(b.ending, describeBoot(b)).toBe('poweroff');
+    expectDriverRegistered(b);
+    expect(b.events, describeBoot(b)).toContain('done');
+    expectDeviceAlive('the workers boot powered off');
+    const problems = deviceLogRecords(dev.log()).filter((r) => r['level'] === 'error' || r['level'] === 'warn');
+    expect(problems, 'the device logged warnings or errors').toEqual([]);
+    expect(await dev.stop(), `device log tail:\n${dev.log().slice(-2000)}`).toEqual({ code: 0, signal: null, killed: false });
+  });
+
   it('reports tcrypt through vcrypto next to the builtin backend (table + JSON)', () => {
     const rows = compare(measurements);
     const table = formatTable(rows, numMb);
