@@ -44,13 +44,13 @@ export function usesQueueWorkers(flags: Pick<DeviceFlags, 'datapath' | 'queues'>
 }
 
 /** Builds and starts a device; throws on environment failures. Used by run() and by `selftest`. */
-export function startDevice(flags: DeviceFlags, log: Logger): RunningDevice {
+export async function startDevice(flags: DeviceFlags, log: Logger): Promise<RunningDevice> {
   const backend = buildBackend(flags, (message) => log.info(message, { backend: flags.backend }));
   const missing = unservedAlgorithms(flags, backend.capabilities());
   if (missing.length > 0) log.warn('Asked-for algorithms are not offered: the backend cannot compute them here, or --services leaves out their service', { algorithms: missing.join(','), backend: backend.name });
   const tracer = tracerFor(log);
   const stats = createDeviceStats(backend.name, backend.capabilities());
-  const workers = usesQueueWorkers(flags) ? startQueueWorkers(flags, log) : undefined;
+  const workers = usesQueueWorkers(flags) ? await startQueueWorkers(flags, log) : undefined;
   const device = new CryptoDevice({
     backend,
     maxDataQueues: flags.queues,
@@ -101,7 +101,7 @@ export async function run(argv: string[]): Promise<number> {
   const log = createLogger({ name: 'device' });
   let running: RunningDevice;
   try {
-    running = startDevice(flags, log);
+    running = await startDevice(flags, log);
   } catch (e: unknown) {
     log.error('Failed to start the device', { err: e instanceof Error ? e : getErrorMessage(e), cause: e instanceof Error && e.cause instanceof Error ? e.cause.message : undefined });
     return EXIT_ENVIRONMENT;

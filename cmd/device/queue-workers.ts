@@ -3,7 +3,9 @@
  * The main thread's side of `--datapath workers`: one queue worker thread per data queue
  * (cmd/device/queue-worker.ts), the session mirror that keeps their device copies in step with
  * the main thread's, and their statistics on demand. The control queue stays on the main
- * thread. Logs a worker that exits unexpectedly; knows no vhost-user message.
+ * thread. Starting waits until every worker answers (a worker that cannot load is a start-up
+ * failure, not a loop of replacements). Logs a worker that exits unexpectedly; knows no
+ * vhost-user message.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +35,7 @@ export function queueWorkerScript(): URL {
   throw new Error(`the queue worker script is not built (looked for ${fileURLToPath(beside)} and ${fileURLToPath(built)}); run 'npm run build'`);
 }
 
-export function startQueueWorkers(flags: DeviceFlags, log: Logger): QueueWorkers {
+export async function startQueueWorkers(flags: DeviceFlags, log: Logger): Promise<QueueWorkers> {
   const data = (worker: number): QueueWorkerData => ({
     worker,
     flags: {
@@ -52,8 +54,15 @@ export function startQueueWorkers(flags: DeviceFlags, log: Logger): QueueWorkers
     threadName: (worker) => `vcrypto-queue${worker}`,
     // Data queues 0..N-1 each on their worker; the control queue (N) on the main thread.
     workerOfRing: (index) => (index < flags.queues ? index : undefined),
-    onWorkerExit: (worker, e) => log.error('A queue worker thread exited; replaced it and dropped the frontend', { worker, err: getErrorMessage(e), cause: e.cause instanceof Error ? e.cause.message : undefined }),
+    onWorkerExit: (worker, e, respawnInMs) =>
+      log.error('A queue worker thread exited; dropped the frontend, replacing the worker', { worker, respawnInMs, err: getErrorMessage(e), cause: e.cause instanceof Error ? e.cause.message : undefined }),
   });
+  try {
+    await pool.ready();
+  } catch (e: unknown) {
+    await pool.close();
+    throw e;
+  }
   return {
     pool,
     mirror: (build) => pool.broadcast(() => {

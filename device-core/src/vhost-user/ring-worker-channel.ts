@@ -19,10 +19,15 @@ export type RingRequest =
   | { readonly op: 'stop'; readonly index: number }
   | { readonly op: 'call'; readonly index: number; readonly fd: number }
   | { readonly op: 'enable'; readonly index: number; readonly enabled: boolean }
+
   /** For the device the worker runs; opaque here. */
   | { readonly op: 'device'; readonly body: unknown };
 
-export type RingEvent = { readonly ev: 'broken'; readonly index: number; readonly message: string } | { readonly ev: 'device'; readonly body: unknown };
+export type RingEvent =
+  | { readonly ev: 'broken'; readonly index: number; readonly message: string }
+  | { readonly ev: 'device'; readonly body: unknown }
+  /** The worker has loaded and listens for requests. */
+  | { readonly ev: 'ready' };
 
 interface Envelope {
   /** 0: no reply wanted. */
@@ -118,6 +123,7 @@ export class WorkerEnd {
   ) {
     this.done = new Int32Array(ports.done);
     ports.requests.on('message', (m: Envelope) => this.run(m));
+    this.emit({ ev: 'ready' });
   }
 
   /** Applies every request already posted (called before each drain). */

@@ -96,6 +96,7 @@ export class RingHost {
       }
       case 'device':
         return this.o.onDeviceRequest(r.body);
+
     }
   }
 

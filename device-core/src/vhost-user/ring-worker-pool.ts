@@ -3,8 +3,11 @@
  * Worker threads that run rings off the connection's thread, one ring set per worker, for the
  * life of the process (a frontend that leaves takes its mappings and rings with it, not the
  * workers). Implements RemoteRings for the connection, and lets the device post requests to
- * every worker (session mirror) or ask each for an answer (statistics). A worker that exits
- * unexpectedly is replaced; the connection it served is dropped through onRingBroken. Knows
+ * every worker (session mirror) or ask each for an answer (statistics). ready() waits until
+ * every worker has loaded; one that exits before it ever did is not replaced (it would only fail
+ * again). A worker that exits later is replaced after a pause that doubles while replacements keep dying (capped);
+ * the connection it served is dropped through onRingBroken, and calls to it fail fast until
+ * its replacement runs. Knows
  * the worker script only as a URL and its data as opaque; knows nothing of crypto.
  */
 import { Worker, type Transferable } from 'node:worker_threads';
@@ -23,23 +26,41 @@ export interface RingWorkerPoolOptions {
   readonly workerOfRing: (index: number) => number | undefined;
   /** A device event from a worker (not a reply). */
   readonly onDeviceEvent?: (worker: number, body: unknown) => void;
-  /** A worker exited without being asked to; it has been replaced. */
-  readonly onWorkerExit?: (worker: number, error: Error) => void;
+  /** A worker exited without being asked to; a replacement starts after `respawnInMs` (-1: none, it never loaded). */
+  readonly onWorkerExit?: (worker: number, error: Error, respawnInMs: number) => void;
 }
 
 interface Slot {
   worker: Worker;
   end: CallerEnd;
   alive: boolean;
+  /** It said ready: it loaded, so a replacement is worth starting when it dies. */
+  ready: boolean;
+  /** Settles when it says ready or exits first. */
+  readonly started: Promise<void>;
+  spawnedAt: number;
 }
+
+/** Replacement pauses: the first, the cap, and how long a worker must live for the pause to start over. */
+const RESPAWN_FIRST_MS = 100;
+const RESPAWN_MAX_MS = 30_000;
+const RESPAWN_RESET_AFTER_MS = 60_000;
 
 export class RingWorkerPool implements RemoteRings {
   private readonly slots: Slot[] = [];
   private brokenListener: ((index: number, message: string) => void) | undefined;
   private closing = false;
+  private readonly respawnPauseMs: number[];
+  private readonly respawnTimers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly o: RingWorkerPoolOptions) {
+    this.respawnPauseMs = new Array<number>(o.workers).fill(0);
     for (let i = 0; i < o.workers; i++) this.slots.push(this.spawn(i));
+  }
+
+  /** Resolves once every worker has loaded; rejects with a RingWorkerError when one exits first. */
+  async ready(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.started));
   }
 
   private spawn(i: number): Slot {
@@ -49,9 +70,20 @@ export class RingWorkerPool implements RemoteRings {
       transferList: end.transfer,
       ...(this.o.threadName !== undefined ? { name: this.o.threadName(i) } : {}),
     });
-    const slot: Slot = { worker, end, alive: true };
+    let markStarted: () => void = () => undefined;
+    let failStart: (e: Error) => void = () => undefined;
+    const started = new Promise<void>((resolve, reject) => {
+      markStarted = resolve;
+      failStart = reject;
+    });
+    // Nobody may await a replacement's start; its failure is reported through onWorkerExit.
+    started.catch(() => undefined);
+    const slot: Slot = { worker, end, alive: true, ready: false, started, spawnedAt: Date.now() };
     end.events.on('message', (e: RingEvent) => {
-      if (e.ev === 'broken') this.brokenListener?.(e.index, e.message);
+      if (e.ev === 'ready') {
+        slot.ready = true;
+        markStarted();
+      } else if (e.ev === 'broken') this.brokenListener?.(e.index, e.message);
       else this.o.onDeviceEvent?.(i, e.body);
     });
     let error: Error | undefined;
@@ -59,10 +91,21 @@ export class RingWorkerPool implements RemoteRings {
     worker.on('exit', (code) => {
       slot.alive = false;
       end.close();
+      const why = new RingWorkerError(`ring worker ${i} exited (code ${code})${error !== undefined ? `: ${error.message}` : ''}`, { cause: error });
+      failStart(why);
       if (this.closing) return;
-      const why = new RingWorkerError(`ring worker ${i} exited (code ${code})`, { cause: error });
-      this.slots[i] = this.spawn(i);
-      this.o.onWorkerExit?.(i, why);
+      let pause = -1;
+      if (slot.ready) {
+        const lived = Date.now() - slot.spawnedAt;
+        pause = lived > RESPAWN_RESET_AFTER_MS || this.respawnPauseMs[i] === 0 ? RESPAWN_FIRST_MS : Math.min(RESPAWN_MAX_MS, this.respawnPauseMs[i]! * 2);
+        this.respawnPauseMs[i] = pause;
+        const t = setTimeout(() => {
+          this.respawnTimers.delete(t);
+          if (!this.closing) this.slots[i] = this.spawn(i);
+        }, pause);
+        this.respawnTimers.add(t);
+      }
+      this.o.onWorkerExit?.(i, why, pause);
       this.brokenListener?.(-1, why.message);
     });
     return slot;
@@ -161,6 +204,8 @@ export class RingWorkerPool implements RemoteRings {
   /** Stops every worker (process shutdown). */
   async close(): Promise<void> {
     this.closing = true;
+    for (const t of this.respawnTimers) clearTimeout(t);
+    this.respawnTimers.clear();
     await Promise.all(this.slots.map((s) => (s.alive ? s.worker.terminate() : Promise.resolve(0))));
   }
 }
