@@ -88,4 +88,4 @@ Environment:
   VCRYPTO_TRACE       tracers to log at debug level: vhost-user, virtqueue, crypto-session,
                       crypto-request; 'all'; '-name' turns one off
 
-Exit codes: 0 stopped cleanly, 2 bad flags, 3 the socket or native addon could not be set up.`;
+Exit codes: 0 stopped cleanly, 2 bad flags, 3 the socket, the native addon or a queue worker thread could not be set up.`;
