@@ -80,7 +80,7 @@ export const VirtioCryptoDeviceSpecSchema = z
     ).optional().describe('The extended resource VMs request (resources.limits); unset: vcrypto.dev/<metadata.name>.'),
     slotsPerNode: z.number().int().min(0).max(256).default(1).describe('How many VMs on one node can hold a device of this pool at once: one socket and device process slot each.'),
     backend: BackendSchema.prefault({}),
-    dataQueues: z.number().int().min(1).max(64).default(1).describe('Data virtqueues offered to a frontend that drives the whole device (cryptodev-vhost-user uses queue 0 only).'),
+    dataQueues: z.number().int().min(1).max(64).default(1).describe('Data virtqueues offered to a frontend that drives the whole device (cryptodev-vhost-user uses queue 0 only). Above 1, each data queue is served by its own worker thread in the device process (about 32 MiB more memory per queue).'),
     queueSize: z.literal(QUEUE_SIZES).default(256).describe('Descriptors per virtqueue: a power of two.'),
     maxSessions: z.number().int().min(1).max(1_000_000).default(1024).describe('Open sessions per device before it answers VIRTIO_CRYPTO_NOSPC.'),
     maxRequestSize: z.number().int().min(4096).max(1 << 30).default(4 << 20).describe('The largest request a device accepts, in bytes.'),
