@@ -32,7 +32,8 @@ function threadNames(pid: number): string[] {
 
 describe('data queues on worker threads', () => {
   it('serves a control-queue session on both data queues, sees its destroy, and counts both queues', async () => {
-    expect(dev.stderr()).toMatch(/"datapath":"2 queue worker threads"/);
+    // The log line may trail the socket file through the pipe.
+    await until('the device logs its datapath', () => /"datapath":"2 queue worker threads"/.test(dev.stderr()), 10_000);
     const f = await within(VhostUserFrontend.connect({ socketPath: dev.socket, mode: 'device', dataQueues: 2, memoryBytes: 4 << 20, queueSize: 64 }), 'frontend set-up');
     try {
       const s = await within(f.createSession(ctrl.cipherSession(C.VIRTIO_CRYPTO_CIPHER_AES_CBC, KAT.key, 1)), 'session create');

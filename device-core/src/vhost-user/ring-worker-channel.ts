@@ -15,7 +15,8 @@ import { VhostUserError } from './errors.js';
 export type RingRequest =
   | { readonly op: 'map'; readonly region: RegionSpec }
   | { readonly op: 'unmap'; readonly id: number }
-  | { readonly op: 'start'; readonly ring: RingSpec }
+  /** epoch: which connection started it (its broken event names it, so a late one is ignored). */
+  | { readonly op: 'start'; readonly ring: RingSpec; readonly epoch: number }
   | { readonly op: 'stop'; readonly index: number }
   | { readonly op: 'call'; readonly index: number; readonly fd: number }
   | { readonly op: 'enable'; readonly index: number; readonly enabled: boolean }
@@ -24,7 +25,8 @@ export type RingRequest =
   | { readonly op: 'device'; readonly body: unknown };
 
 export type RingEvent =
-  | { readonly ev: 'broken'; readonly index: number; readonly message: string }
+  /** epoch: that of the ring's start; undefined for a failure of no ring in particular. */
+  | { readonly ev: 'broken'; readonly index: number; readonly message: string; readonly epoch?: number }
   | { readonly ev: 'device'; readonly body: unknown }
   /** The worker has loaded and listens for requests. */
   | { readonly ev: 'ready' };

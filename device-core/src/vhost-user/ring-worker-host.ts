@@ -26,6 +26,7 @@ export class RingHost {
   private readonly memory = new GuestMemory();
   private readonly regions = new Map<number, { region: MemoryRegion; mapping: Mapping }>();
   private readonly rings = new Map<number, Vring>();
+  private readonly epochs = new Map<number, number>();
   private readonly end: WorkerEnd;
   private readonly backend: VhostUserBackend;
 
@@ -73,10 +74,12 @@ export class RingHost {
       case 'start': {
         const s = r.ring;
         this.stop(s.index);
-        const v = new Vring(s.index, this.backend, this.o.tracer ?? NO_TRACE, (e) => this.broken(s.index, e), { beforeDrain: () => this.end.pull() });
+        const epoch = r.epoch;
+        const v = new Vring(s.index, this.backend, this.o.tracer ?? NO_TRACE, (e) => this.broken(s.index, epoch, e), { beforeDrain: () => this.end.pull() });
         Object.assign(v, { num: s.size, descAddr: s.descAddr, availAddr: s.availAddr, usedAddr: s.usedAddr, base: s.base, kickFd: s.kickFd, callFd: s.callFd, enabled: s.enabled });
         if (!v.tryStart(this.memory, s.eventIdx)) throw new Error(`ring ${s.index} could not start in the worker`);
         this.rings.set(s.index, v);
+        this.epochs.set(s.index, epoch);
         return undefined;
       }
       case 'stop':
@@ -108,9 +111,9 @@ export class RingHost {
     return v.stop();
   }
 
-  private broken(index: number, e: Error): void {
+  private broken(index: number, epoch: number, e: Error): void {
     this.stop(index);
-    this.end.emit({ ev: 'broken', index, message: e.message });
+    this.end.emit({ ev: 'broken', index, message: e.message, epoch });
   }
 
   /** A device event for the connection's thread. */

@@ -49,6 +49,8 @@ const RESPAWN_RESET_AFTER_MS = 60_000;
 export class RingWorkerPool implements RemoteRings {
   private readonly slots: Slot[] = [];
   private brokenListener: ((index: number, message: string) => void) | undefined;
+  /** Counts listeners (connections): a ring broken under an earlier one must not drop a later one. */
+  private epoch = 0;
   private closing = false;
   private readonly respawnPauseMs: number[];
   private readonly respawnTimers = new Set<NodeJS.Timeout>();
@@ -83,7 +85,9 @@ export class RingWorkerPool implements RemoteRings {
       if (e.ev === 'ready') {
         slot.ready = true;
         markStarted();
-      } else if (e.ev === 'broken') this.brokenListener?.(e.index, e.message);
+      } else if (e.ev === 'broken') {
+        if (e.epoch === undefined || e.epoch === this.epoch) this.brokenListener?.(e.index, e.message);
+      }
       else this.o.onDeviceEvent?.(i, e.body);
     });
     let error: Error | undefined;
@@ -153,7 +157,7 @@ export class RingWorkerPool implements RemoteRings {
   }
 
   startRing(spec: RingSpec): void {
-    this.call(this.ringSlot(spec.index), { op: 'start', ring: spec });
+    this.call(this.ringSlot(spec.index), { op: 'start', ring: spec, epoch: this.epoch });
   }
 
   stopRing(index: number): number {
@@ -174,6 +178,7 @@ export class RingWorkerPool implements RemoteRings {
 
   onRingBroken(listener: ((index: number, message: string) => void) | undefined): void {
     this.brokenListener = listener;
+    this.epoch++;
   }
 
   /** Posts a device request to every worker, in order with everything posted before; `transferFor` gives each its own transferables. */
