@@ -87,8 +87,9 @@ export class RingWorkerPool implements RemoteRings {
         markStarted();
       } else if (e.ev === 'broken') {
         if (e.epoch === undefined || e.epoch === this.epoch) this.brokenListener?.(e.index, e.message);
+      } else {
+        this.o.onDeviceEvent?.(i, e.body);
       }
-      else this.o.onDeviceEvent?.(i, e.body);
     });
     let error: Error | undefined;
     worker.on('error', (e: Error) => (error = e));
