@@ -5,24 +5,15 @@
  * machine's cores give a perfectly parallel program, the yardstick for N queues ÷ 1 queue.
  * Knows nothing of the device.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../internal/worker-script.js';
 import type { Algorithm } from './workloads.js';
-
-function workerScript(): URL {
-  const beside = new URL('./ceiling-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside;
-  const built = new URL('../../dist/cmd/bench/ceiling-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new Error(`the bench's ceiling worker is not built (looked for ${fileURLToPath(beside)}); run 'npm run build'`);
-}
 
 /** Operations per second of `threads` loops running at once. */
 export async function threadCeiling(algorithm: Algorithm, sizeBytes: number, threads: number, durationMs: number): Promise<number> {
   const start = new SharedArrayBuffer(8);
   const flags = new Int32Array(start);
-  const script = workerScript();
+  const script = workerScript(import.meta.url, 'cmd/bench', 'ceiling-worker.js');
   const results = Array.from({ length: threads }, () => {
     const w = new Worker(script, { workerData: { algorithm, sizeBytes, durationMs, buffers: 32, start } });
     return new Promise<{ ops: number; seconds: number }>((resolve, reject) => {

@@ -4,7 +4,7 @@
  * backend, device and server, logs the lifecycle, stops cleanly on SIGTERM/SIGINT. Owns exit codes.
  */
 import { resolve } from 'node:path';
-import { CryptoDevice, getErrorMessage, parseTraceSelection, VhostUserCrypto, VhostUserServer, type BackendCapabilities, type Tracer } from '../../device-core/src/index.js';
+import { CryptoDevice, getErrorMessage, VhostUserCrypto, VhostUserServer, type BackendCapabilities } from '../../device-core/src/index.js';
 import { createLogger, type Logger } from '../../pkg/log/logger.js';
 import { EXIT_ENVIRONMENT, EXIT_OK } from '../internal/exit-codes.js';
 import { parseCommandLine } from '../internal/flags.js';
@@ -12,13 +12,9 @@ import { DEVICE_FLAG_OPTIONS, DEVICE_HELP, DeviceFlagsSchema, type DeviceFlags }
 import { buildBackend } from './backend.js';
 import { createDeviceStats, startMetricsEndpoint, startStatsFile } from './metrics.js';
 import { qemuAttachArgs } from './qemu-args.js';
-import { startQueueWorkers, type QueueWorkers } from './queue-workers.js';
-import { mergeDeviceStats, type DeviceStatsCollector, type DeviceStatsSnapshot } from '../../pkg/metrics/index.js';
-
-function tracerFor(log: Logger): Tracer {
-  const on = parseTraceSelection(process.env['VCRYPTO_TRACE']);
-  return { enabled: on, trace: (tracer, msg, fields) => log.debug(msg, { tracer, ...fields }) };
-}
+import { startQueueWorkers } from './queue-workers.js';
+import { tracerFor } from './tracer.js';
+import { mergeDeviceStats, type DeviceStatsSnapshot } from '../../pkg/metrics/index.js';
 
 /** Names in --algorithms that the backend, as restricted, does not offer (it cannot compute them here, or --services left them out). */
 function unservedAlgorithms(flags: DeviceFlags, caps: BackendCapabilities): string[] {
@@ -28,11 +24,6 @@ function unservedAlgorithms(flags: DeviceFlags, caps: BackendCapabilities): stri
 }
 
 export interface RunningDevice {
-  readonly server: VhostUserServer;
-  readonly device: CryptoDevice;
-  readonly stats: DeviceStatsCollector;
-  /** The queue workers (--datapath workers), or undefined when every queue runs on the main thread. */
-  readonly workers: QueueWorkers | undefined;
   /** The statistics of the main thread and every queue worker, added up. */
   snapshot(): DeviceStatsSnapshot;
   stop(): Promise<void>;
@@ -43,7 +34,7 @@ export function usesQueueWorkers(flags: Pick<DeviceFlags, 'datapath' | 'queues'>
   return flags.datapath === 'workers' || (flags.datapath === 'auto' && flags.queues > 1);
 }
 
-/** Builds and starts a device; throws on environment failures. Used by run() and by `selftest`. */
+/** Builds and starts a device; throws on environment failures. */
 export async function startDevice(flags: DeviceFlags, log: Logger): Promise<RunningDevice> {
   const backend = buildBackend(flags, (message) => log.info(message, { backend: flags.backend }));
   const missing = unservedAlgorithms(flags, backend.capabilities());
@@ -81,10 +72,6 @@ export async function startDevice(flags: DeviceFlags, log: Logger): Promise<Runn
   });
   server.listen();
   return {
-    server,
-    device,
-    stats,
-    workers,
     snapshot: () => (workers === undefined ? stats.snapshot() : mergeDeviceStats(stats.snapshot(), workers.snapshots())),
     stop: async () => {
       server.close();

@@ -6,19 +6,19 @@
  * a RingHost that runs the data queue given to it. Runs only as a worker thread.
  */
 import { isMainThread, workerData } from 'node:worker_threads';
-import { CryptoDevice, isMirrorMessage, parseTraceSelection, RingHost, VhostUserCrypto, type WorkerEndPorts } from '../../device-core/src/index.js';
+import { CryptoDevice, isMirrorMessage, RingHost, VhostUserCrypto, type WorkerEndPorts } from '../../device-core/src/index.js';
 import { createLogger } from '../../pkg/log/logger.js';
 import { DeviceStatsCollector } from '../../pkg/metrics/index.js';
 import { buildBackend } from './backend.js';
 import { QueueWorkerDataSchema, SNAPSHOT_REQUEST } from './queue-worker-data.js';
+import { tracerFor } from './tracer.js';
 
 function main(): void {
   if (isMainThread) throw new Error('cmd/device/queue-worker runs only as a worker thread of vcrypto device');
   const data = workerData as { ports: WorkerEndPorts; device: unknown };
   const o = QueueWorkerDataSchema.parse(data.device);
   const log = createLogger({ name: `device-queue-worker-${o.worker}` });
-  const on = parseTraceSelection(process.env['VCRYPTO_TRACE']);
-  const tracer = { enabled: on, trace: (tracerName: string, msg: string, fields?: Record<string, unknown>) => log.debug(msg, { tracer: tracerName, ...fields }) };
+  const tracer = tracerFor(log);
   // The main thread already logged what the backend has to say.
   const backend = buildBackend(o.flags, () => undefined);
   const stats = new DeviceStatsCollector();

@@ -7,11 +7,10 @@
  * failure, not a loop of replacements). Logs a worker that exits unexpectedly; knows no
  * vhost-user message.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { getErrorMessage, RingWorkerPool, type SessionMirror } from '../../device-core/src/index.js';
 import type { Logger } from '../../pkg/log/logger.js';
 import type { DeviceStatsSnapshot } from '../../pkg/metrics/index.js';
+import { workerScript } from '../internal/worker-script.js';
 import type { DeviceFlags } from './flags.js';
 import { SNAPSHOT_REQUEST, type QueueWorkerData } from './queue-worker-data.js';
 
@@ -21,18 +20,6 @@ export interface QueueWorkers {
   /** Each live worker's statistics, asked for now. */
   snapshots(): DeviceStatsSnapshot[];
   close(): Promise<void>;
-}
-
-/**
- * The compiled worker script beside this file; run from the TypeScript sources (vitest), the
- * one npm's build put in dist/, since a worker thread loads plain JavaScript.
- */
-export function queueWorkerScript(): URL {
-  const beside = new URL('./queue-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside;
-  const built = new URL('../../dist/cmd/device/queue-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new Error(`the queue worker script is not built (looked for ${fileURLToPath(beside)} and ${fileURLToPath(built)}); run 'npm run build'`);
 }
 
 export async function startQueueWorkers(flags: DeviceFlags, log: Logger): Promise<QueueWorkers> {
@@ -48,7 +35,7 @@ export async function startQueueWorkers(flags: DeviceFlags, log: Logger): Promis
     maxRequestSize: flags.maxRequestSize,
   });
   const pool = new RingWorkerPool({
-    script: queueWorkerScript(),
+    script: workerScript(import.meta.url, 'cmd/device', 'queue-worker.js'),
     deviceData: data,
     workers: flags.queues,
     threadName: (worker) => `vcrypto-queue${worker}`,

@@ -43,6 +43,10 @@ export interface DeviceStatsSnapshot {
   backendAlgorithms: { algorithm: string; backend: string; driver: string; hardware: boolean }[];
 }
 
+/** The identity of a request series (its labels) and of a latency series. */
+const requestKey = (r: Pick<RequestSeries, 'service' | 'operation' | 'algorithm' | 'status'>): string => `${r.service}\u0000${r.operation}\u0000${r.algorithm}\u0000${r.status}`;
+const latencyKey = (l: Pick<LatencySeries, 'service' | 'algorithm'>): string => `${l.service}\u0000${l.algorithm}`;
+
 export class DeviceStatsCollector implements CryptoStatsSink {
   private readonly requests = new Map<string, RequestSeries>();
   private readonly latency = new Map<string, LatencySeries>();
@@ -78,13 +82,13 @@ export class DeviceStatsCollector implements CryptoStatsSink {
   }
 
   private seriesOf(e: Parameters<CryptoStatsSink['onRequest']>[0]): { r: RequestSeries; l: LatencySeries } {
-    const key = `${e.service}\u0000${e.operation}\u0000${e.algorithm}\u0000${e.status}`;
+    const key = requestKey(e);
     let r = this.requests.get(key);
     if (r === undefined) {
       r = { service: e.service, operation: e.operation, algorithm: e.algorithm, status: e.status, requests: 0, bytesIn: 0, bytesOut: 0 };
       this.requests.set(key, r);
     }
-    const lkey = `${e.service}\u0000${e.algorithm}`;
+    const lkey = latencyKey(e);
     let l = this.latency.get(lkey);
     if (l === undefined) {
       l = { service: e.service, algorithm: e.algorithm, buckets: new Array<number>(LATENCY_BUCKETS_SECONDS.length + 1).fill(0), sum: 0, count: 0 };
@@ -138,7 +142,7 @@ export function mergeDeviceStats(base: DeviceStatsSnapshot, parts: readonly Devi
   const queueDepth = { ...base.queueDepth };
   for (const s of [base, ...parts]) {
     for (const r of s.requests) {
-      const key = `${r.service}\u0000${r.operation}\u0000${r.algorithm}\u0000${r.status}`;
+      const key = requestKey(r);
       const into = requests.get(key);
       if (into === undefined) requests.set(key, { ...r });
       else {
@@ -148,7 +152,7 @@ export function mergeDeviceStats(base: DeviceStatsSnapshot, parts: readonly Devi
       }
     }
     for (const l of s.latency) {
-      const key = `${l.service}\u0000${l.algorithm}`;
+      const key = latencyKey(l);
       const into = latency.get(key);
       if (into === undefined) latency.set(key, { ...l, buckets: [...l.buckets] });
       else {
