@@ -57,7 +57,8 @@ async function runMode(mode: Mode, plan: BenchPlan, measureRss: boolean, openssl
       socketPath: device.socketPath,
       mode,
       dataQueues: maxQueues,
-      queueSize: 256,
+      // Room for 64 requests of up to 5 descriptors each (a field that crosses a page is split in two).
+      queueSize: 1024,
       memoryBytes: arenaBytes(plan, algorithms.length, maxQueues),
       sessionLayout: 'qemu-8.1',
     });

@@ -2,9 +2,11 @@
 /**
  * The entry of one queue worker thread of `vcrypto device --datapath workers`: builds the same
  * backend as the main thread, a copy of the device whose sessions the main thread mirrors here,
- * its own statistics (the main thread asks for a snapshot on every scrape and adds them up), and
+ * its own statistics (the main thread asks for a snapshot on every scrape and adds them up, see
+ * worker-stats.ts), and
  * a RingHost that runs the data queue given to it. Runs only as a worker thread.
  */
+import { randomUUID } from 'node:crypto';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { CryptoDevice, isMirrorMessage, RingHost, VhostUserCrypto, type WorkerEndPorts } from '../../device-core/src/index.js';
 import { createLogger } from '../../pkg/log/logger.js';
@@ -12,6 +14,7 @@ import { DeviceStatsCollector } from '../../pkg/metrics/index.js';
 import { buildBackend } from './backend.js';
 import { QueueWorkerDataSchema, SNAPSHOT_REQUEST } from './queue-worker-data.js';
 import { tracerFor } from './tracer.js';
+import type { WorkerStatsReply } from './worker-stats.js';
 
 function main(): void {
   if (isMainThread) throw new Error('cmd/device/queue-worker runs only as a worker thread of vcrypto device');
@@ -22,6 +25,8 @@ function main(): void {
   // The main thread already logged what the backend has to say.
   const backend = buildBackend(o.flags, () => undefined);
   const stats = new DeviceStatsCollector();
+  // Tells the main thread's ledger a replacement from the worker it replaced.
+  const incarnation = randomUUID();
   // maxSessions only bounds the owner's table; this copy adopts what the owner created.
   const device = new CryptoDevice({ backend, maxDataQueues: o.queues, maxSessions: 1, maxSize: o.maxRequestSize, tracer, stats });
   const adapter = new VhostUserCrypto({ device, dataQueues: o.queues, queueStats: stats });
@@ -31,7 +36,7 @@ function main(): void {
     tracer,
     onDeviceRequest: (body) => {
       if (isMirrorMessage(body)) return device.applyMirror(body);
-      if ((body as { k?: unknown } | null)?.k === SNAPSHOT_REQUEST.k) return stats.snapshot();
+      if ((body as { k?: unknown } | null)?.k === SNAPSHOT_REQUEST.k) return { incarnation, stats: stats.snapshot() } satisfies WorkerStatsReply;
       throw new Error('unknown device request');
     },
   });

@@ -13,11 +13,12 @@ import type { DeviceStatsSnapshot } from '../../pkg/metrics/index.js';
 import { workerScript } from '../internal/worker-script.js';
 import type { DeviceFlags } from './flags.js';
 import { SNAPSHOT_REQUEST, type QueueWorkerData } from './queue-worker-data.js';
+import { isWorkerStatsReply, WorkerStatsLedger } from './worker-stats.js';
 
 export interface QueueWorkers {
   readonly pool: RingWorkerPool;
   readonly mirror: SessionMirror;
-  /** Each live worker's statistics, asked for now. */
+  /** The workers' statistics, asked for now: monotonic across replacements (worker-stats.ts). */
   snapshots(): DeviceStatsSnapshot[];
   close(): Promise<void>;
 }
@@ -50,13 +51,14 @@ export async function startQueueWorkers(flags: DeviceFlags, log: Logger): Promis
     await pool.close();
     throw e;
   }
+  const ledger = new WorkerStatsLedger(flags.queues);
   return {
     pool,
     mirror: (build) => pool.broadcast(() => {
       const p = build();
       return { body: p.message, transfer: p.transfer };
     }),
-    snapshots: () => pool.ask(SNAPSHOT_REQUEST) as DeviceStatsSnapshot[],
+    snapshots: () => ledger.parts(pool.ask(SNAPSHOT_REQUEST).map((a) => (isWorkerStatsReply(a) ? a : undefined))),
     close: () => pool.close(),
   };
 }

@@ -67,6 +67,20 @@ describe('vcrypto bench', () => {
     expect(r.stdout).toMatch(/scaling: sha256 4K depth 32: 2 queues = [\d.]+x one queue; node:crypto in 2 threads = [\d.]+x one thread/);
   }, 60_000);
 
+  it('keeps the deepest allowed depth in flight for a request of five descriptors', () => {
+    requireBuild();
+    const output = join(dir, 'depth-64.json');
+    // AES-GCM laid out as Linux does: header, iv, src, dst and status, each a descriptor.
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'bench', '--quick', '--modes', 'device', '--algorithms', 'aes-256-gcm-enc', '--sizes', '4K', '--depths', '64', '--queues', '1', '--output', output],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const result = BenchResultSchema.parse(JSON.parse(readFileSync(output, 'utf8')));
+    expect(result.rows.map((x) => [x.depth, x.maxInFlight])).toEqual([[64, 64]]);
+  }, 60_000);
+
   it('refuses a bad flag with exit 2 and names it', () => {
     requireBuild();
     const r = spawnSync(process.execPath, [CLI, 'bench', '--sizes', '100'], { encoding: 'utf8' });

@@ -190,14 +190,14 @@ export class RingWorkerPool implements RemoteRings {
     }
   }
 
-  /** Asks every live worker and returns their answers (a worker that cannot answer is left out). */
+  /** Asks every worker; entry i is worker i's answer, undefined when it cannot answer (dead, or not yet replaced). */
   ask(body: unknown): unknown[] {
     const out: unknown[] = [];
     for (let i = 0; i < this.slots.length; i++) {
       try {
         out.push(this.call(i, { op: 'device', body }));
       } catch {
-        // a worker being replaced has nothing to report yet
+        out.push(undefined);
       }
     }
     return out;
