@@ -29,6 +29,8 @@ export interface DeviceProcessOptions {
   readonly cli?: string | undefined;
   /** The device's --datapath; auto is the device's default and not passed (a --device-cli build may predate the flag). */
   readonly datapath?: 'auto' | 'main' | 'workers';
+  /** The device's --poll-us; undefined: not passed (its default, and a --device-cli build may predate the flag). */
+  readonly pollUs?: number | undefined;
 }
 
 export class DeviceProcess {
@@ -48,7 +50,7 @@ export class DeviceProcess {
     const dir = mkdtempSync(join(tmpdir(), 'vcrypto-bench-'));
     const socketPath = join(dir, 'vhost.sock');
     const nodeArgs = o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.profileDir];
-    const child = spawn(process.execPath, [...nodeArgs, o.cli ?? process.argv[1]!, 'device', '--socket', socketPath, '--queues', String(o.queues), ...(o.datapath === undefined || o.datapath === 'auto' ? [] : ['--datapath', o.datapath])], {
+    const child = spawn(process.execPath, [...nodeArgs, o.cli ?? process.argv[1]!, 'device', '--socket', socketPath, '--queues', String(o.queues), ...(o.datapath === undefined || o.datapath === 'auto' ? [] : ['--datapath', o.datapath]), ...(o.pollUs === undefined ? [] : ['--poll-us', String(o.pollUs)])], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, VCRYPTO_LOG_LEVEL: 'warn' },
     });

@@ -5,6 +5,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { MAX_POLL_US } from '../../device-core/src/index.js';
+import { DEFAULT_POLL_US } from '../device/flags.js';
 import { formatFlagHelp, type FlagOptions } from '../internal/flags.js';
 import { ALGORITHMS, type Algorithm } from './workloads.js';
 
@@ -22,6 +24,7 @@ export const BENCH_FLAG_OPTIONS: FlagOptions = {
   profile: { type: 'string' },
   'device-cli': { type: 'string' },
   datapath: { type: 'string' },
+  'poll-us': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -65,6 +68,7 @@ export const BenchFlagsSchema = z.object({
   profile: z.string().min(1).optional(),
   deviceCli: z.string().min(1).optional(),
   datapath: z.enum(['auto', 'main', 'workers'], { error: "must be 'auto', 'main' or 'workers'" }).default('auto'),
+  pollUs: z.coerce.number().int().min(0).max(MAX_POLL_US).optional(),
   help: z.boolean().optional(),
 });
 export type BenchFlags = z.infer<typeof BenchFlagsSchema>;
@@ -83,6 +87,8 @@ export interface BenchPlan {
   readonly profileDir: string | undefined;
   readonly deviceCli: string | undefined;
   readonly datapath: 'auto' | 'main' | 'workers';
+  /** The device's --poll-us; undefined: its default (not passed). */
+  readonly pollUs: number | undefined;
 }
 
 /** Flags plus the defaults of a full or quick run. */
@@ -103,6 +109,7 @@ export function planOf(flags: BenchFlags): BenchPlan {
     profileDir: flags.profile,
     deviceCli: flags.deviceCli,
     datapath: flags.datapath,
+    pollUs: flags.pollUs,
   };
 }
 
@@ -151,6 +158,7 @@ ${formatFlagHelp([
   ['--openssl auto|off', 'run `openssl speed` for reference (default auto: when present; off with --quick)'],
   ['--output PATH', 'where to write the JSON (default bench/results/<timestamp>.json)'],
   ['--profile DIR', 'run the device under node --cpu-prof and write its .cpuprofile into DIR (open it in Chrome DevTools)'],
+  ['--poll-us N', `the device's --poll-us (default: the device's, ${DEFAULT_POLL_US}); compare 0 with it to see what polling buys`],
   ['--datapath MODE', 'the device\'s --datapath: auto (default: queue worker threads when it has more than one\ndata queue), main, workers; compare two runs to see what the worker threads buy'],
   ['--device-cli PATH', 'run the device from another build of this CLI (bin/vcrypto.js of a checkout) to compare builds in one run'],
   ['-h, --help', 'show this help'],

@@ -51,7 +51,7 @@ async function runMode(mode: Mode, plan: BenchPlan, measureRss: boolean, openssl
   const out: ModeOutcome = { rows: [], failed: 0 };
   if (algorithms.length === 0) return out;
   progress(`${mode} mode: starting a device with ${maxQueues} data queue(s)`);
-  const device = await DeviceProcess.start({ queues: maxQueues, datapath: plan.datapath, profileDir: plan.profileDir, cli: plan.deviceCli === undefined ? undefined : resolve(plan.deviceCli) });
+  const device = await DeviceProcess.start({ queues: maxQueues, datapath: plan.datapath, pollUs: plan.pollUs, profileDir: plan.profileDir, cli: plan.deviceCli === undefined ? undefined : resolve(plan.deviceCli) });
   try {
     const f = await VhostUserFrontend.connect({
       socketPath: device.socketPath,
@@ -225,6 +225,7 @@ export async function run(argv: string[]): Promise<number> {
       queues: [...plan.queues],
       durationMs: plan.durationMs,
       datapath: plan.datapath,
+      pollUs: plan.pollUs ?? null,
     },
     rows,
     scaling,

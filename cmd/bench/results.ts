@@ -61,6 +61,8 @@ export const BenchResultSchema = z.object({
     durationMs: z.number().int().positive(),
     /** The device's --datapath. */
     datapath: z.enum(['auto', 'main', 'workers']),
+    /** The device's --poll-us when the bench passed one; null: the device's default. */
+    pollUs: z.number().int().nonnegative().nullable(),
   }),
   rows: z.array(RowSchema).min(1),
   /** Throughput with the most queues ÷ with one queue, same algorithm, size and depth (device mode). */

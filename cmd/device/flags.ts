@@ -3,7 +3,7 @@
  * The flags of `vcrypto device`: their schema, defaults and help text. Nothing else.
  */
 import { z } from 'zod';
-import { ALGORITHM_NAMES, SERVICE_NAMES } from '../../device-core/src/index.js';
+import { ALGORITHM_NAMES, MAX_POLL_US, SERVICE_NAMES } from '../../device-core/src/index.js';
 import { formatFlagHelp, type FlagOptions } from '../internal/flags.js';
 
 export const DEVICE_FLAG_OPTIONS: FlagOptions = {
@@ -13,6 +13,7 @@ export const DEVICE_FLAG_OPTIONS: FlagOptions = {
   queues: { type: 'string' },
   'queue-size': { type: 'string' },
   datapath: { type: 'string' },
+  'poll-us': { type: 'string' },
   services: { type: 'string' },
   algorithms: { type: 'string' },
   'max-sessions': { type: 'string' },
@@ -24,6 +25,9 @@ export const DEVICE_FLAG_OPTIONS: FlagOptions = {
 };
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** How long a data queue watches for the next request after running dry (docs/performance.md "Polling"). */
+export const DEFAULT_POLL_US = 0;
 
 /** A comma-separated list of names from `allowed`, at least one, duplicates dropped. */
 const nameList = (allowed: readonly string[], what: string) =>
@@ -47,6 +51,7 @@ export const DeviceFlagsSchema = z.object({
     .refine((n) => (n & (n - 1)) === 0, { message: 'must be a power of two from 1 to 32768' })
     .default(32768),
   datapath: z.enum(['auto', 'main', 'workers'], { error: "must be 'auto', 'main' or 'workers'" }).default('auto'),
+  pollUs: int(0, MAX_POLL_US).default(DEFAULT_POLL_US),
   services: z.optional(nameList(SERVICE_NAMES, 'service')),
   algorithms: z.optional(nameList(ALGORITHM_NAMES, 'algorithm')),
   maxSessions: int(1, 1_000_000).default(1024),
@@ -73,6 +78,7 @@ ${formatFlagHelp([
   ['--queues N', 'data queues offered to a full-device frontend, 1..64 (default 1); QEMU cryptodev uses queue 0'],
   ['--queue-size N', 'largest virtqueue a frontend may set up, a power of two (default 32768, the split\nring maximum); a frontend asking for more is disconnected. QEMU\'s virtio-crypto-pci uses 1024'],
   ['--datapath MODE', 'where data queues are served: workers (one worker thread per data queue, so queues\nuse more cores), main (every queue on the main thread), auto (default: workers when\n--queues is above 1). The control queue and sessions are always on the main thread'],
+  ['--poll-us N', `after a data queue runs dry, watch it this many microseconds for the next request\nbefore sleeping until a kick, 0..${MAX_POLL_US} (default ${DEFAULT_POLL_US}; 0: no polling). The frontend need not\nkick, and the device need not be woken, when requests follow each other closely; the cost is\nat most this much CPU after each burst`],
   ['--services LIST', 'offer only these services, comma-separated: cipher, hash, mac, aead, akcipher\n(default all); chaining needs cipher and hash or mac'],
   ['--algorithms LIST', 'offer only these algorithms, comma-separated, named as `vcrypto capabilities` prints\nthem (aes-cbc,hmac-sha256,...); default all the backend computes. A name the backend\ncannot compute on this node is logged and not offered'],
   ['--max-sessions N', 'open sessions per frontend before NOSPC (default 1024)'],

@@ -56,8 +56,9 @@ export async function startDevice(flags: DeviceFlags, log: Logger): Promise<Runn
     socketPath,
     backend: new VhostUserCrypto({ device, dataQueues: flags.queues, maxQueueSize: flags.queueSize, queueStats: stats, ...(workers !== undefined ? { remoteRings: workers.pool } : {}) }),
     tracer,
+    pollUs: flags.pollUs,
     events: {
-      onListening: (path) => log.info('Listening for a vhost-user frontend', { socket: path, backend: backend.name, queues: flags.queues, datapath: workers === undefined ? 'main thread' : `${workers.pool.size} queue worker threads` }),
+      onListening: (path) => log.info('Listening for a vhost-user frontend', { socket: path, backend: backend.name, queues: flags.queues, datapath: workers === undefined ? 'main thread' : `${workers.pool.size} queue worker threads`, pollUs: flags.pollUs }),
       onConnected: (id) => {
         stats.onFrontend(true);
         log.info('Frontend connected', { connection: id });

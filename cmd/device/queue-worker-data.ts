@@ -15,6 +15,7 @@ export const QueueWorkerDataSchema = z.object({
     .strict(),
   queues: z.number().int().positive(),
   maxRequestSize: z.number().int().positive(),
+  pollUs: z.number().int().nonnegative(),
 });
 export type QueueWorkerData = z.infer<typeof QueueWorkerDataSchema>;
 

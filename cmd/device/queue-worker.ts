@@ -34,6 +34,7 @@ function main(): void {
     ports: data.ports,
     backend: adapter,
     tracer,
+    pollUs: o.pollUs,
     onDeviceRequest: (body) => {
       if (isMirrorMessage(body)) return device.applyMirror(body);
       if ((body as { k?: unknown } | null)?.k === SNAPSHOT_REQUEST.k) return { incarnation, stats: stats.snapshot() } satisfies WorkerStatsReply;

@@ -34,6 +34,7 @@ export async function startQueueWorkers(flags: DeviceFlags, log: Logger): Promis
     },
     queues: flags.queues,
     maxRequestSize: flags.maxRequestSize,
+    pollUs: flags.pollUs,
   });
   const pool = new RingWorkerPool({
     script: workerScript(import.meta.url, 'cmd/device', 'queue-worker.js'),

@@ -8,6 +8,7 @@ export { CryptoDevice, type CryptoDeviceOptions, type CryptoStatsSink } from './
 export { createCryptoBackend, BACKEND_KINDS, SERVICE_NAMES, type BackendKind, type CryptoBackend, type BackendCapabilities, type ServiceName } from './backends/index.js';
 export { ALGORITHM_NAMES } from './crypto/algorithms.js';
 export { VhostUserServer, type ServerEvents } from './vhost-user/server.js';
+export { MAX_POLL_US } from './vhost-user/vring.js';
 export { VhostUserCrypto } from './vhu-crypto.js';
 export { RingWorkerPool, type RingWorkerPoolOptions } from './vhost-user/ring-worker-pool.js';
 export { RingHost } from './vhost-user/ring-worker-host.js';

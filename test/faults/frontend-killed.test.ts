@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../integration/node-agent-support.js';
-import { connect, DATAPATHS, knownAnswer, memfdMappings, openFdCount, startDevice, until, within, type DeviceProcess } from '../hostile/support.js';
+import { connect, DATAPATHS, datapathArgs, knownAnswer, memfdMappings, openFdCount, startDevice, until, within, type DeviceProcess } from '../hostile/support.js';
 
 let dev: DeviceProcess;
 let idleFds: number;
@@ -29,10 +29,10 @@ async function frontendInTraffic() {
   return { child, exited };
 }
 
-// On both datapaths: with --datapath workers the queue worker maps the memory too, and must let go of it.
+// On each datapath (main thread, queue workers, queue workers polling): with --datapath workers the queue worker maps the memory too, and must let go of it.
 describe.each(DATAPATHS)('datapath %s', (datapath) => {
   beforeAll(async () => {
-    dev = await startDevice(['--datapath', datapath]);
+    dev = await startDevice([...datapathArgs(datapath)]);
     idleFds = openFdCount(dev.pid);
   });
   afterAll(async () => {

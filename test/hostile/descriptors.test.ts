@@ -17,7 +17,7 @@ import { VIRTQ_DESC_F_INDIRECT as IND, VIRTQ_DESC_F_NEXT as NEXT, VIRTQ_DESC_F_W
 import { RawRing } from '../../device-core/src/testing/raw-ring.js';
 import { data } from '../../device-core/src/testing/request-builder.js';
 import { chainWith, D, placeRequest, runHead, session, type Placed } from './raw-requests.js';
-import { connect, expectDropped, expectNextServed, KAT, knownAnswer, SMALL_FRONTEND, startDevice, within, DATAPATHS, type DeviceProcess } from './support.js';
+import { connect, expectDropped, expectNextServed, KAT, knownAnswer, SMALL_FRONTEND, startDevice, within, DATAPATHS, datapathArgs, type DeviceProcess } from './support.js';
 
 const ARENA = SMALL_FRONTEND.memoryBytes;
 const QSIZE = SMALL_FRONTEND.queueSize;
@@ -47,10 +47,10 @@ const refused = (used: number, status: number): void => {
   expect(status).toBe(0xff);
 };
 
-// Every case on both datapaths: the data queue on the device's main thread and on a queue worker thread.
+// Every case on each datapath: the data queue on the device's main thread, on a queue worker thread, and there polling (--poll-us).
 describe.each(DATAPATHS)('datapath %s', (datapath) => {
   beforeAll(async () => {
-    dev = await startDevice([...[], '--datapath', datapath]);
+    dev = await startDevice(datapathArgs(datapath));
   });
   afterAll(async () => {
     await dev.stop();

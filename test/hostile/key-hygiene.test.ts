@@ -23,7 +23,7 @@ import {
 import type { SessionLayout } from '../../device-core/src/testing/cryptodev-session.js';
 import type { VhostUserFrontend } from '../../device-core/src/testing/frontend.js';
 import { ctrl, data, type LogicalRequest } from '../../device-core/src/testing/request-builder.js';
-import { connect, expectNextServed, RawClient, startDevice, until, within, DATAPATHS, type DeviceProcess } from './support.js';
+import { connect, expectNextServed, RawClient, startDevice, until, within, DATAPATHS, datapathArgs, type DeviceProcess } from './support.js';
 
 const CIPHER_KEY = (n: number): Buffer => Buffer.alloc(n, 0x5a);
 const AUTH_KEY = (n: number): Buffer => Buffer.alloc(n, 0xa5);
@@ -88,10 +88,10 @@ async function everySessionKind(f: VhostUserFrontend): Promise<bigint[]> {
   return ids;
 }
 
-// On both datapaths: with --datapath workers the keys also cross to the queue worker threads, whose logs go to the same stderr.
+// On each datapath (main thread, queue workers, queue workers polling): with --datapath workers the keys also cross to the queue worker threads, whose logs go to the same stderr.
 describe.each(DATAPATHS)('datapath %s', (datapath) => {
   beforeAll(async () => {
-    dev = await startDevice(['--metrics-port', '0', '--max-sessions', '16', '--datapath', datapath], { VCRYPTO_TRACE: 'all', VCRYPTO_LOG_LEVEL: 'debug' });
+    dev = await startDevice(['--metrics-port', '0', '--max-sessions', '16', ...datapathArgs(datapath)], { VCRYPTO_TRACE: 'all', VCRYPTO_LOG_LEVEL: 'debug' });
     const line = await until('the metrics endpoint is logged', () => dev.stderr().split('\n').find((l) => l.includes('Serving metrics')), 15_000);
     metricsUrl = (JSON.parse(line) as { url: string }).url;
   });

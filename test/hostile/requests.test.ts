@@ -21,7 +21,7 @@ import { VHOST_USER as M } from '../../device-core/src/spec/vhost-user.js';
 import { cryptodevSessionPayload } from '../../device-core/src/testing/cryptodev-session.js';
 import type { VhostUserFrontend } from '../../device-core/src/testing/frontend.js';
 import { ctrl, data, response, type LogicalRequest } from '../../device-core/src/testing/request-builder.js';
-import { connect, expectNextServed, KAT, startDevice, within, DATAPATHS, type DeviceProcess } from './support.js';
+import { connect, expectNextServed, KAT, startDevice, within, DATAPATHS, datapathArgs, type DeviceProcess } from './support.js';
 
 const MAX_SIZE = 4096;
 const MAX_SESSIONS = 4;
@@ -59,10 +59,10 @@ async function cipherSession(f: VhostUserFrontend): Promise<bigint> {
 
 const createStatus = async (f: VhostUserFrontend, req: LogicalRequest): Promise<number> => (await within(f.createSession(req), 'session create')).status;
 
-// Every case on both datapaths: the data queue on the device's main thread and on a queue worker thread.
+// Every case on each datapath: the data queue on the device's main thread, on a queue worker thread, and there polling (--poll-us).
 describe.each(DATAPATHS)('datapath %s', (datapath) => {
   beforeAll(async () => {
-    dev = await startDevice([...['--max-sessions', String(MAX_SESSIONS), '--max-request-size', String(MAX_SIZE)], '--datapath', datapath]);
+    dev = await startDevice([...['--max-sessions', String(MAX_SESSIONS), '--max-request-size', String(MAX_SIZE)], ...datapathArgs(datapath)]);
   });
   afterAll(async () => {
     await dev.stop();

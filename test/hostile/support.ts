@@ -68,7 +68,12 @@ export async function startDevice(args: string[] = [], env: Record<string, strin
 }
 
 /** The device's `--datapath` values the hostile suites run under. */
-export const DATAPATHS = ['main', 'workers'] as const;
+export const DATAPATHS = ['main', 'workers', 'workers, polling'] as const;
+
+/** The device flags of a datapath case: the polling case polls long, so hostile chains land mid-poll. */
+export function datapathArgs(d: (typeof DATAPATHS)[number]): string[] {
+  return d === 'workers, polling' ? ['--datapath', 'workers', '--poll-us', '500'] : ['--datapath', d];
+}
 
 export const SMALL_FRONTEND = { mode: 'device', memoryBytes: 4 << 20, queueSize: 64 } as const satisfies Omit<FrontendOptions, 'socketPath'>;
 

@@ -45,9 +45,11 @@ export class Connection implements ConnectionState {
     readonly backend: VhostUserBackend,
     private readonly tracer: Tracer,
     private readonly onClose: (reason: CloseReason) => void,
+    /** Microseconds each ring run here watches for more after a drain (Vring POLLING). */
+    pollUs = 0,
   ) {
     const remote = backend.remoteRings;
-    this.vrings = Array.from({ length: backend.numQueues }, (_, i) => new Vring(i, backend, tracer, (e) => this.fail(e), remote === undefined ? {} : { remote }));
+    this.vrings = Array.from({ length: backend.numQueues }, (_, i) => new Vring(i, backend, tracer, (e) => this.fail(e), remote === undefined ? { pollUs } : { remote, pollUs }));
     remote?.onRingBroken((index, message) => this.fail(new VhostUserProtocolError(index < 0 ? `ring worker: ${message}` : `vring ${index} (on a worker thread): ${message}`)));
   }
 

@@ -23,6 +23,8 @@ export interface VhostUserServerOptions {
   readonly backend: VhostUserBackend;
   readonly tracer?: Tracer;
   readonly events?: ServerEvents;
+  /** Microseconds a ring served on this thread watches for the next chain after a drain (Vring POLLING); default 0. */
+  readonly pollUs?: number;
 }
 
 export class VhostUserServer {
@@ -70,7 +72,7 @@ export class VhostUserServer {
       this.current = undefined;
       this.o.events?.onDisconnected?.(id, reason);
       if (!this.stopped) this.watchListen();
-    });
+    }, this.o.pollUs);
     this.current = conn;
     this.o.events?.onConnected?.(id);
     conn.start();

@@ -5,14 +5,16 @@
  * fd (QEMU never sends SET_VRING_ENABLE for crypto, so a started ring counts as enabled); on each
  * kick it drains the available chains through the backend, publishing the used elements during
  * long drains (PUBLISH_EVERY, PUBLISH_BYTES) and at the end, and signals the call fd only when
- * the driver asks for it (at most once per publication). A ring the backend runs on a worker
+ * the driver asks for it (at most once per publication). With `pollUs`, a drain that handled
+ * chains publishes them and then watches the avail index for up to that long before it waits
+ * for a kick (POLLING below). A ring the backend runs on a worker
  * thread (RemoteRings) keeps its state here and is started, stopped and re-pointed there
  * instead: the drain loop then runs in the worker, on a Vring of its own. Knows nothing of crypto.
  */
 import { closeFds, eventfdRead, eventfdWrite, watchFd, type FdWatch } from '../os/index.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { availRingBytes, usedRingBytes, VIRTQ_DESC_SIZE } from '../spec/virtio.js';
-import { RingError, SplitQueue } from '../virtqueue/split-queue.js';
+import { RingError, SplitQueue, type PopResult } from '../virtqueue/split-queue.js';
 import type { Tracer } from '../util/trace.js';
 import type { VhostUserBackend } from './backend.js';
 import type { RemoteRings } from './remote-rings.js';
@@ -30,6 +32,17 @@ export const MAX_BATCH = 256;
  */
 export const PUBLISH_EVERY = 16;
 export const PUBLISH_BYTES = 64 * 1024;
+
+/**
+ * POLLING: on this kind of machine a kick that wakes a sleeping device, and a call that wakes a
+ * sleeping driver, each cost tens of microseconds of latency (docs/performance.md). When the
+ * driver resubmits within `pollUs` of the device running dry, the device sees the entry without
+ * being woken and the driver never kicks (avail_event stays behind meanwhile). The spin is
+ * bounded by the poll time, happens only after a drain that did work, and ends the turn after
+ * MAX_BATCH chains like any drain, so an idle ring costs nothing and other rings and messages
+ * still get their turn.
+ */
+export const MAX_POLL_US = 1000;
 
 function readableBytes(views: readonly Uint8Array[]): number {
   let n = 0;
@@ -64,8 +77,18 @@ export class Vring {
       readonly beforeDrain?: () => void;
       /** Where this ring runs when not here. */
       readonly remote?: RemoteRings;
+      /** Microseconds to watch for the next chain after a drain runs dry (POLLING); 0 or absent: none. */
+      readonly pollUs?: number;
+      /** The milliseconds clock that bounds the poll (tests drive it); default performance.now. */
+      readonly now?: () => number;
     } = {},
-  ) {}
+  ) {
+    this.pollMs = Math.min(Math.max(o.pollUs ?? 0, 0), MAX_POLL_US) / 1000;
+    this.now = o.now ?? (() => performance.now());
+  }
+
+  private readonly pollMs: number;
+  private readonly now: () => number;
 
   get started(): boolean {
     return this.queue !== undefined || this.remoteStarted;
@@ -131,7 +154,12 @@ export class Vring {
     try {
       this.backend.onQueueDepth?.(this.index, q.pending());
       for (;;) {
-        const r = q.pop();
+        let r = q.pop();
+        if (r === null && handled > 0 && this.pollMs > 0) {
+          r = this.poll(q);
+          sincePublish = 0;
+          bytesSincePublish = 0;
+        }
         if (r === null) break;
         if (r.kind === 'bad') {
           if (this.tracer.enabled('virtqueue')) this.tracer.trace('virtqueue', 'bad descriptor chain', { index: this.index, head: r.bad.head, reason: r.bad.reason });
@@ -156,6 +184,16 @@ export class Vring {
     } catch (e: unknown) {
       this.onBroken(e instanceof Error ? e : new RingError(String(e)));
     }
+  }
+
+  /** Publishes what is done (signalling when the driver asks), then watches for the next chain (POLLING). */
+  private poll(q: SplitQueue): PopResult {
+    if (q.flushUsed(true, false) && this.callFd >= 0) eventfdWrite(this.callFd, 1);
+    const until = this.now() + this.pollMs;
+    while (q.pending() === 0) {
+      if (this.now() >= until) return null;
+    }
+    return q.pop();
   }
 
   /** Stops processing (GET_VRING_BASE); returns the next avail index. */

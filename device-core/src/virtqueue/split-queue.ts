@@ -160,19 +160,20 @@ export class SplitQueue {
   }
 
   /**
-   * Publishes the used elements (used.idx after them) and, when `final` (the device is about to
-   * wait), the avail_event that asks the driver to kick for the next entry. A partial flush in
-   * the middle of a drain leaves avail_event behind on purpose: the driver sees no need to kick
-   * while the device is still popping, so entries it adds meanwhile are picked up without a
-   * kick. Returns true when the driver wants an interrupt for what was published since the last
-   * decision: with EVENT_IDX, when used_event lies in that range (any flush); without it, on
-   * the final flush only (once per drain) unless the driver set VIRTQ_AVAIL_F_NO_INTERRUPT.
+   * Publishes the used elements (used.idx after them) and, when `askKick` (the device is about
+   * to wait), the avail_event that asks the driver to kick for the next entry. A flush in the
+   * middle of a drain, or before the device polls for more, leaves avail_event behind on
+   * purpose: the driver sees no need to kick while the device is still looking, so entries it
+   * adds meanwhile are picked up without a kick. Returns true when the driver wants an interrupt
+   * for what was published since the last decision: with EVENT_IDX, when used_event lies in
+   * that range (any flush); without it, on a `final` flush only (the end of a run of chains:
+   * the end of a drain, or before polling) unless the driver set VIRTQ_AVAIL_F_NO_INTERRUPT.
    */
-  flushUsed(final = true): boolean {
+  flushUsed(final = true, askKick = final): boolean {
     const now = this.usedShadow;
     Atomics.store(this.usedIdx, 1, now);
     // avail_event sits after the used ring: ask for a kick when the driver adds the next entry.
-    if (final) Atomics.store(this.usedIdx, 2 + this.size * 4, this.lastAvail);
+    if (askKick) Atomics.store(this.usedIdx, 2 + this.size * 4, this.lastAvail);
     if (now === this.lastSignalled) return false;
     if (this.eventIdx) {
       const usedEvent = Atomics.load(this.availIdx, 2 + this.size);
