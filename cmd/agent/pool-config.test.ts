@@ -37,6 +37,13 @@ describe('parsePoolConfig', () => {
     expect(all.deviceArgs).not.toContain('--algorithms');
   });
 
+  it('passes pollMicroseconds to the device only when the spec sets it', () => {
+    const polled = parsePoolConfig('{"name":"p","spec":{"dataQueues":2,"pollMicroseconds":50}}');
+    expect(polled.deviceArgs.slice(2, 6)).toEqual(['--queues', '2', '--poll-us', '50']);
+    expect(parsePoolConfig('{"name":"p","spec":{}}').deviceArgs).not.toContain('--poll-us');
+    expect(() => parsePoolConfig('{"name":"p","spec":{"pollMicroseconds":1001}}')).toThrow(/at spec\.pollMicroseconds/);
+  });
+
   it('names the field that is wrong', () => {
     expect(() => parsePoolConfig('{"name":"p","spec":{"slotsPerNode":-1}}')).toThrow(/at spec\.slotsPerNode/);
     expect(() => parsePoolConfig('{"name":"Bad_Name","spec":{}}')).toThrow(PoolConfigError);

@@ -89,6 +89,7 @@ export function parsePoolConfig(text: string, source = 'pool config'): PoolConfi
       // A preferred driver means something only to a backend that uses the kernel crypto API.
       ...(spec.backend.kernelDriver !== undefined && backend !== 'software' ? ['--kernel-driver', spec.backend.kernelDriver] : []),
       '--queues', String(spec.dataQueues),
+      ...(spec.pollMicroseconds !== undefined ? ['--poll-us', String(spec.pollMicroseconds)] : []),
       '--max-sessions', String(spec.maxSessions),
       '--max-request-size', String(spec.maxRequestSize),
       ...servicesArgs(spec.services),

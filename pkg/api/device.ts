@@ -82,6 +82,13 @@ export const VirtioCryptoDeviceSpecSchema = z
     backend: BackendSchema.prefault({}),
     dataQueues: z.number().int().min(1).max(64).default(1).describe('Data virtqueues offered to a frontend that drives the whole device (cryptodev-vhost-user uses queue 0 only). Above 1, each data queue is served by its own worker thread in the device process (about 32 MiB more memory per queue).'),
     queueSize: z.literal(QUEUE_SIZES).default(256).describe('Descriptors per virtqueue: a power of two.'),
+    pollMicroseconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .optional()
+      .describe('After a data queue has served requests, watch it this many microseconds for the next one before sleeping until a kick (vcrypto device --poll-us). Pays on KVM nodes where the device has a core to itself; costs up to this much CPU after each burst. Unset or 0: no polling.'),
     maxSessions: z.number().int().min(1).max(1_000_000).default(1024).describe('Open sessions per device before it answers VIRTIO_CRYPTO_NOSPC.'),
     maxRequestSize: z.number().int().min(4096).max(1 << 30).default(4 << 20).describe('The largest request a device accepts, in bytes.'),
     services: ServicesSchema.prefault({}),

@@ -69,7 +69,7 @@ describe('parseDeviceSpec', () => {
     [{ agent: { imagePullPolicy: 'Sometimes' } }, 'spec.agent.imagePullPolicy: must be one of Always, IfNotPresent, Never'],
     [{ agent: { resources: { limits: { memory: '1 GB' } } } }, 'spec.agent.resources.limits.memory: must be a quantity like 100m, 128Mi or 2'],
     [{ agent: { resources: { claims: [{}] } } }, 'spec.agent.resources.claims[0].name: is required and must be a string, not empty'],
-    [{ slotPerNode: 2 }, 'spec.slotPerNode: unknown field; allowed fields here: nodeSelector, tolerations, resourceName, slotsPerNode, backend, dataQueues, queueSize, maxSessions, maxRequestSize, services, algorithms, socketOwner, agent'],
+    [{ slotPerNode: 2 }, 'spec.slotPerNode: unknown field; allowed fields here: nodeSelector, tolerations, resourceName, slotsPerNode, backend, dataQueues, queueSize, pollMicroseconds, maxSessions, maxRequestSize, services, algorithms, socketOwner, agent'],
     [{ backend: { kind: 'x' } }, 'spec.backend.kind: unknown field; allowed fields here: type, kernelDriver'],
     [undefined, 'spec: is required and must be an object'],
     [[], 'spec: must be an object'],
