@@ -3,9 +3,10 @@
  * The channel between a connection's thread and a ring worker thread. Three ports: requests
  * (in order, to the worker), replies (read only with receiveMessageOnPort) and events (from the
  * worker). A synchronous call posts a request, then waits with Atomics.wait on a shared word
- * the worker sets to the request's sequence number once its reply is posted; the worker also
- * reads pending requests itself before each drain, so a request posted before a guest is
- * answered is applied before that guest's next request is read. Knows the message shapes,
+ * the worker sets to the request's sequence number once its reply is posted. A second shared
+ * word counts the requests posted, so the worker can tell at the cost of one atomic load that
+ * requests wait, and reads them itself before each chain it pops: a request posted before a
+ * guest is answered is applied before that guest's next request is read. Knows the message shapes,
  * nothing of what rings or devices do.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Transferable } from 'node:worker_threads';
@@ -51,8 +52,12 @@ export interface WorkerEndPorts {
   readonly requests: MessagePort;
   readonly replies: MessagePort;
   readonly events: MessagePort;
-  readonly done: SharedArrayBuffer;
+  /** Two Int32 words: [DONE] the last answered sequence number, [POSTED] requests posted so far. */
+  readonly shared: SharedArrayBuffer;
 }
+
+const DONE = 0;
+const POSTED = 1;
 
 /** How long a synchronous call waits for a live worker (it only waits out a drain of at most MAX_BATCH chains). */
 const CALL_TIMEOUT_MS = 10_000;
@@ -60,7 +65,7 @@ const CALL_TIMEOUT_MS = 10_000;
 /** The connection thread's end. */
 export class CallerEnd {
   private seq = 0;
-  private readonly done: Int32Array;
+  private readonly words: Int32Array;
   readonly forWorker: WorkerEndPorts;
   readonly transfer: Transferable[];
   private readonly requests: MessagePort;
@@ -71,17 +76,18 @@ export class CallerEnd {
     const req = new MessageChannel();
     const rep = new MessageChannel();
     const ev = new MessageChannel();
-    const done = new SharedArrayBuffer(4);
-    this.done = new Int32Array(done);
+    const shared = new SharedArrayBuffer(8);
+    this.words = new Int32Array(shared);
     this.requests = req.port1;
     this.replies = rep.port1;
     this.events = ev.port1;
-    this.forWorker = { requests: req.port2, replies: rep.port2, events: ev.port2, done };
+    this.forWorker = { requests: req.port2, replies: rep.port2, events: ev.port2, shared };
     this.transfer = [req.port2, rep.port2, ev.port2];
   }
 
   post(request: RingRequest, transfer: Transferable[] = []): void {
     this.requests.postMessage({ seq: 0, request } satisfies Envelope, transfer);
+    Atomics.add(this.words, POSTED, 1);
   }
 
   /** Posts the request and blocks until the worker answers; `alive` says whether the worker still runs. */
@@ -89,16 +95,17 @@ export class CallerEnd {
     this.seq = this.seq === 0x7fffffff ? 1 : this.seq + 1;
     const seq = this.seq;
     this.requests.postMessage({ seq, request } satisfies Envelope, transfer);
+    Atomics.add(this.words, POSTED, 1);
     const deadline = Date.now() + CALL_TIMEOUT_MS;
     for (;;) {
-      const now = Atomics.load(this.done, 0);
+      const now = Atomics.load(this.words, DONE);
       if (now === seq) {
         const r = receiveMessageOnPort(this.replies);
         if (r !== undefined) return this.unwrap(r.message as Reply, seq, request);
       }
       if (!alive()) throw new RingWorkerError(`ring worker exited before answering ${request.op}`);
       if (Date.now() > deadline) throw new RingWorkerError(`ring worker did not answer ${request.op} within ${CALL_TIMEOUT_MS} ms`);
-      Atomics.wait(this.done, 0, now, 50);
+      Atomics.wait(this.words, DONE, now, 50);
     }
   }
 
@@ -117,19 +124,22 @@ export class CallerEnd {
 
 /** The worker's end: handles requests as they arrive and whenever pull() is called. */
 export class WorkerEnd {
-  private readonly done: Int32Array;
+  private readonly words: Int32Array;
+  /** Requests run so far, from the port's events and from pull(); equal to POSTED when none wait. */
+  private applied = 0;
 
   constructor(
     private readonly ports: WorkerEndPorts,
     private readonly handle: (r: RingRequest) => unknown,
   ) {
-    this.done = new Int32Array(ports.done);
+    this.words = new Int32Array(ports.shared);
     ports.requests.on('message', (m: Envelope) => this.run(m));
     this.emit({ ev: 'ready' });
   }
 
-  /** Applies every request already posted (called before each drain). */
+  /** Applies every request already posted (called before each chain is popped): one atomic load when none is. */
   pull(): void {
+    if (Atomics.load(this.words, POSTED) === this.applied) return;
     for (;;) {
       const m = receiveMessageOnPort(this.ports.requests);
       if (m === undefined) return;
@@ -142,6 +152,7 @@ export class WorkerEnd {
   }
 
   private run(m: Envelope): void {
+    this.applied = (this.applied + 1) | 0;
     let reply: Reply;
     try {
       reply = { seq: m.seq, ok: true, value: this.handle(m.request) };
@@ -153,7 +164,7 @@ export class WorkerEnd {
       return;
     }
     this.ports.replies.postMessage(reply);
-    Atomics.store(this.done, 0, m.seq);
-    Atomics.notify(this.done, 0);
+    Atomics.store(this.words, DONE, m.seq);
+    Atomics.notify(this.words, DONE);
   }
 }

@@ -77,7 +77,7 @@ export class RingHost {
         const s = r.ring;
         this.stop(s.index);
         const epoch = r.epoch;
-        const v = new Vring(s.index, this.backend, this.o.tracer ?? NO_TRACE, (e) => this.broken(s.index, epoch, e), { beforeDrain: () => this.end.pull(), pollUs: this.o.pollUs ?? 0 });
+        const v = new Vring(s.index, this.backend, this.o.tracer ?? NO_TRACE, (e) => this.broken(s.index, epoch, e), { beforePop: () => this.end.pull(), pollUs: this.o.pollUs ?? 0 });
         Object.assign(v, { num: s.size, descAddr: s.descAddr, availAddr: s.availAddr, usedAddr: s.usedAddr, base: s.base, kickFd: s.kickFd, callFd: s.callFd, enabled: s.enabled });
         if (!v.tryStart(this.memory, s.eventIdx)) throw new Error(`ring ${s.index} could not start in the worker`);
         this.rings.set(s.index, v);

@@ -3,7 +3,8 @@
  * Vring polling (--poll-us) in one process, with a clock the test drives: the "driver" adds a
  * chain while the device watches the avail index, which is the only moment polling changes
  * anything. Checks what the driver sees meanwhile (its completion signalled, no kick asked
- * for), that the chain is served in the same drain, that the poll ends at its deadline and then
+ * for), that the chain is served in the same drain after the ring's pending requests (a worker's
+ * session mirror) are applied, that the poll ends at its deadline and then
  * asks for a kick, and that a drain with nothing to do does not poll at all.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,6 +22,8 @@ interface Rig {
   readonly ring: DriverRing;
   readonly vring: Vring;
   readonly handled: number[];
+  /** handled.length each time the ring called beforePop. */
+  readonly pulls: number[];
   readonly callFd: number;
   /** avail_event as the device last published it. */
   availEvent(): number;
@@ -38,6 +41,7 @@ function rig(pollUs: number, now: () => number, eventIdx = true): Rig {
   arena.sealRings();
   const memory = new GuestMemory([{ guestPhysAddr: 0, sizeBytes: arena.sizeBytes, userspaceAddr: FRONTEND_UADDR_BASE, bytes: arena.bytes }]);
   const handled: number[] = [];
+  const pulls: number[] = [];
   const backend: VhostUserBackend = {
     numQueues: 1,
     deviceFeatures: 0n,
@@ -52,7 +56,7 @@ function rig(pollUs: number, now: () => number, eventIdx = true): Rig {
   };
   const vring = new Vring(0, backend, NO_TRACE, (e) => {
     throw e;
-  }, { pollUs, now });
+  }, { pollUs, now, beforePop: () => pulls.push(handled.length) });
   const callFd = eventfdCreate(0);
   Object.assign(vring, {
     num: SIZE,
@@ -69,6 +73,7 @@ function rig(pollUs: number, now: () => number, eventIdx = true): Rig {
     ring,
     vring,
     handled,
+    pulls,
     callFd,
     availEvent: () => Atomics.load(usedWords, 2 + 4 * SIZE),
     chain: () => [{ gpa: arena.alloc(8), len: 8, writable: false }, { gpa: arena.alloc(1), len: 1, writable: true }],
@@ -96,6 +101,10 @@ describe('Vring polling', () => {
     r.vring.drain();
     expect(seenDuringPoll).toEqual({ completions: 1, signalled: 1, kick: false, availEvent: 0 });
     expect(r.handled).toHaveLength(2);
+    // Before every pop (the first chain, the empty ring, the chain found by polling, the empty
+    // ring again): a ring worker applies what the main thread posted, such as a session created
+    // for the polled chain, before it pops that chain.
+    expect(r.pulls).toEqual([0, 1, 1, 2]);
     // The poll ran out after the second chain; avail_event now asks for the next one.
     expect(r.availEvent()).toBe(2);
     expect(r.ring.harvest()).toHaveLength(1);

@@ -11,10 +11,10 @@
  * thread (RemoteRings) keeps its state here and is started, stopped and re-pointed there
  * instead: the drain loop then runs in the worker, on a Vring of its own. Knows nothing of crypto.
  */
-import { closeFds, eventfdRead, eventfdWrite, watchFd, type FdWatch } from '../os/index.js';
+import { closeFds, eventfdRead, eventfdWrite, schedYield, watchFd, type FdWatch } from '../os/index.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { availRingBytes, usedRingBytes, VIRTQ_DESC_SIZE } from '../spec/virtio.js';
-import { RingError, SplitQueue, type PopResult } from '../virtqueue/split-queue.js';
+import { RingError, SplitQueue } from '../virtqueue/split-queue.js';
 import type { Tracer } from '../util/trace.js';
 import type { VhostUserBackend } from './backend.js';
 import type { RemoteRings } from './remote-rings.js';
@@ -43,6 +43,7 @@ export const PUBLISH_BYTES = 64 * 1024;
  * still get their turn.
  */
 export const MAX_POLL_US = 1000;
+const YIELD = process.env['VCRYPTO_POLL_YIELD'] === '1';
 
 function readableBytes(views: readonly Uint8Array[]): number {
   let n = 0;
@@ -73,8 +74,11 @@ export class Vring {
     /** Called when the ring itself is broken (a protocol-level failure): drops the connection. */
     private readonly onBroken: (e: Error) => void,
     private readonly o: {
-      /** Called at the start of every drain (a ring worker applies its pending requests). */
-      readonly beforeDrain?: () => void;
+      /**
+       * Called before each chain is popped: a ring worker applies what the main thread posted
+       * (a session created for the very chain it is about to pop). One atomic load when nothing waits.
+       */
+      readonly beforePop?: () => void;
       /** Where this ring runs when not here. */
       readonly remote?: RemoteRings;
       /** Microseconds to watch for the next chain after a drain runs dry (POLLING); 0 or absent: none. */
@@ -145,7 +149,6 @@ export class Vring {
   /** Pops, handles and completes available chains; one call-fd signal per batch. */
   drain(): void {
     if (this.remoteStarted) return;
-    this.o.beforeDrain?.();
     const q = this.queue;
     if (q === undefined || !this.enabled) return;
     let handled = 0;
@@ -154,13 +157,16 @@ export class Vring {
     try {
       this.backend.onQueueDepth?.(this.index, q.pending());
       for (;;) {
-        let r = q.pop();
-        if (r === null && handled > 0 && this.pollMs > 0) {
-          r = this.poll(q);
+        this.o.beforePop?.();
+        const r = q.pop();
+        if (r === null) {
+          if (handled === 0 || this.pollMs === 0) break;
+          const more = this.poll(q);
           sincePublish = 0;
           bytesSincePublish = 0;
+          if (more) continue;
+          break;
         }
-        if (r === null) break;
         if (r.kind === 'bad') {
           if (this.tracer.enabled('virtqueue')) this.tracer.trace('virtqueue', 'bad descriptor chain', { index: this.index, head: r.bad.head, reason: r.bad.reason });
           q.pushUsed(r.bad.head, 0);
@@ -186,14 +192,15 @@ export class Vring {
     }
   }
 
-  /** Publishes what is done (signalling when the driver asks), then watches for the next chain (POLLING). */
-  private poll(q: SplitQueue): PopResult {
+  /** Publishes what is done (signalling when the driver asks), then watches for the next chain (POLLING); true when one came. */
+  private poll(q: SplitQueue): boolean {
     if (q.flushUsed(true, false) && this.callFd >= 0) eventfdWrite(this.callFd, 1);
     const until = this.now() + this.pollMs;
     while (q.pending() === 0) {
-      if (this.now() >= until) return null;
+      if (this.now() >= until) return false;
+      if (YIELD) schedYield();
     }
-    return q.pop();
+    return true;
   }
 
   /** Stops processing (GET_VRING_BASE); returns the next avail index. */
