@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * vcrypto_native: the only native code of vcrypto. It makes the system calls Node lacks and
- * nothing else: memfd_create, mmap/munmap, eventfd, sched_yield, unix sockets with SCM_RIGHTS fd passing,
+ * nothing else: memfd_create, mmap/munmap, eventfd, unix sockets with SCM_RIGHTS fd passing,
  * fd readiness through libuv's poll (so it runs on Node's event loop), and AF_ALG sockets for
  * the kernel crypto backend. It knows nothing of virtio, vhost-user or crypto requests; the
  * typed wrappers in device-core/src/os/ are its only caller.
@@ -22,7 +22,6 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <sched.h>
 #include <node_api.h>
 #include <uv.h>
 
@@ -693,14 +692,6 @@ static napi_value alg_recv_js(napi_env env, napi_callback_info info) {
   return make_i32(env, (int32_t)got);
 }
 
-/* schedYield(): gives the CPU to another runnable thread, if there is one (a polling queue's pause). */
-static napi_value sched_yield_js(napi_env env, napi_callback_info info) {
-  (void)env;
-  (void)info;
-  sched_yield();
-  return NULL;
-}
-
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"memfdCreate", NULL, memfd_create_js, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -710,7 +701,6 @@ NAPI_MODULE_INIT() {
       {"eventfdWrite", NULL, eventfd_write_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"eventfdRead", NULL, eventfd_read_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_js, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"schedYield", NULL, sched_yield_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unixListen", NULL, unix_listen_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unixAccept", NULL, unix_accept_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unixConnect", NULL, unix_connect_js, NULL, NULL, NULL, napi_enumerable, NULL},

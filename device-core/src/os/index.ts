@@ -47,11 +47,6 @@ export function eventfdRead(fd: number): number {
   return loadNativeAddon().eventfdRead(fd);
 }
 
-/** Lets another runnable thread on this CPU run first (sched_yield); returns at once when there is none. */
-export function schedYield(): void {
-  loadNativeAddon().schedYield();
-}
-
 export function closeFd(fd: number): void {
   loadNativeAddon().close(fd);
 }

@@ -23,7 +23,6 @@ export interface NativeAddon {
   eventfdWrite(fd: number, value: number): void;
   eventfdRead(fd: number): number;
   close(fd: number): void;
-  schedYield(): void;
   unixListen(path: string, backlog: number): number;
   unixAccept(listenFd: number): number;
   unixConnect(path: string): number;

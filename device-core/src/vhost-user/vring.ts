@@ -11,7 +11,7 @@
  * thread (RemoteRings) keeps its state here and is started, stopped and re-pointed there
  * instead: the drain loop then runs in the worker, on a Vring of its own. Knows nothing of crypto.
  */
-import { closeFds, eventfdRead, eventfdWrite, schedYield, watchFd, type FdWatch } from '../os/index.js';
+import { closeFds, eventfdRead, eventfdWrite, watchFd, type FdWatch } from '../os/index.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { availRingBytes, usedRingBytes, VIRTQ_DESC_SIZE } from '../spec/virtio.js';
 import { RingError, SplitQueue } from '../virtqueue/split-queue.js';
@@ -43,7 +43,6 @@ export const PUBLISH_BYTES = 64 * 1024;
  * still get their turn.
  */
 export const MAX_POLL_US = 1000;
-const YIELD = process.env['VCRYPTO_POLL_YIELD'] === '1';
 
 function readableBytes(views: readonly Uint8Array[]): number {
   let n = 0;
@@ -198,7 +197,6 @@ export class Vring {
     const until = this.now() + this.pollMs;
     while (q.pending() === 0) {
       if (this.now() >= until) return false;
-      if (YIELD) schedYield();
     }
     return true;
   }
