@@ -78,7 +78,8 @@ ${formatFlagHelp([
   ['--queues N', 'data queues offered to a full-device frontend, 1..64 (default 1); QEMU cryptodev uses queue 0'],
   ['--queue-size N', 'largest virtqueue a frontend may set up, a power of two (default 32768, the split\nring maximum); a frontend asking for more is disconnected. QEMU\'s virtio-crypto-pci uses 1024'],
   ['--datapath MODE', 'where data queues are served: workers (one worker thread per data queue, so queues\nuse more cores), main (every queue on the main thread), auto (default: workers when\n--queues is above 1). The control queue and sessions are always on the main thread'],
-  ['--poll-us N', `after a data queue runs dry, watch it this many microseconds for the next request\nbefore sleeping until a kick, 0..${MAX_POLL_US} (default ${DEFAULT_POLL_US}: no polling). Requests that follow\neach other closely then need no kick and no wake-up; the cost is up to N µs of CPU after\neach burst. Pays when the device has a core to itself (docs/device.md "Polling")`],
+  ['--poll-us N', `after a data queue runs dry, watch it this many microseconds for the next request\nbefore sleeping until a kick, 0..${MAX_POLL_US} (default ${DEFAULT_POLL_US}: no polling). Requests that follow\neach other closely then need no kick and no wake-up; the cost is up to N µs of CPU after\neach burst. Helped one-at-a-time requests in vcrypto bench, did not pay under QEMU TCG
+(docs/device.md "Polling")`],
   ['--services LIST', 'offer only these services, comma-separated: cipher, hash, mac, aead, akcipher\n(default all); chaining needs cipher and hash or mac'],
   ['--algorithms LIST', 'offer only these algorithms, comma-separated, named as `vcrypto capabilities` prints\nthem (aes-cbc,hmac-sha256,...); default all the backend computes. A name the backend\ncannot compute on this node is logged and not offered'],
   ['--max-sessions N', 'open sessions per frontend before NOSPC (default 1024)'],

@@ -54,8 +54,8 @@ export class WorkerStatsLedger {
       }
       const r = this.retired[i];
       if (r !== undefined) out.push(r);
-      const current = now ?? before;
-      if (current !== undefined) out.push(now === undefined ? countersOf(current.stats) : current.stats);
+      if (now !== undefined) out.push(now.stats);
+      else if (before !== undefined) out.push(countersOf(before.stats));
     }
     return out;
   }

@@ -88,7 +88,7 @@ export const VirtioCryptoDeviceSpecSchema = z
       .min(0)
       .max(1000)
       .optional()
-      .describe('After a data queue has served requests, watch it this many microseconds for the next one before sleeping until a kick (vcrypto device --poll-us). Pays on KVM nodes where the device has a core to itself; costs up to this much CPU after each burst. Unset or 0: no polling.'),
+      .describe('After a data queue has served requests, watch it this many microseconds for the next one before sleeping until a kick (vcrypto device --poll-us). Meant for nodes where each device has a core to itself: it helped requests one at a time in vcrypto bench and did not pay under QEMU TCG (docs/performance.md). Costs up to this much CPU after each burst. Unset or 0: no polling.'),
     maxSessions: z.number().int().min(1).max(1_000_000).default(1024).describe('Open sessions per device before it answers VIRTIO_CRYPTO_NOSPC.'),
     maxRequestSize: z.number().int().min(4096).max(1 << 30).default(4 << 20).describe('The largest request a device accepts, in bytes.'),
     services: ServicesSchema.prefault({}),
