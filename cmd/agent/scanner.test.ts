@@ -37,15 +37,27 @@ describe('SlotScanner', () => {
     expect([...s.tree()]).toEqual([['vcrypto.dev/p', [{ id: 'p-0', healthy: true }, { id: 'p-1', healthy: false }]]]);
   });
 
-  it('mounts slot folders at /var/run/vcrypto/<i> in request order and names the sockets', () => {
+  it('mounts slot folders at /var/run/vcrypto/<resource>/<i> in request order and names the sockets', () => {
     const src = source([view(0, true, false), view(1, true, false)]);
     const a = new SlotScanner(src, () => 'vcrypto.dev/p').allocate('vcrypto.dev/p', ['p-1', 'p-0']);
     expect(a.mounts).toEqual([
-      { containerPath: '/var/run/vcrypto/0', hostPath: '/state/p/1', readOnly: false },
-      { containerPath: '/var/run/vcrypto/1', hostPath: '/state/p/0', readOnly: false },
+      { containerPath: '/var/run/vcrypto/vcrypto.dev/p/0', hostPath: '/state/p/1', readOnly: false },
+      { containerPath: '/var/run/vcrypto/vcrypto.dev/p/1', hostPath: '/state/p/0', readOnly: false },
     ]);
-    expect(a.envs).toEqual({ VCRYPTO_SOCKETS: '/var/run/vcrypto/0/vhost.sock,/var/run/vcrypto/1/vhost.sock', VCRYPTO_DEVICE_IDS: 'p-1,p-0' });
+    expect(a.envs).toEqual({
+      VCRYPTO_SOCKETS_VCRYPTO_DEV_P: '/var/run/vcrypto/vcrypto.dev/p/0/vhost.sock,/var/run/vcrypto/vcrypto.dev/p/1/vhost.sock',
+      VCRYPTO_DEVICE_IDS_VCRYPTO_DEV_P: 'p-1,p-0',
+    });
     expect(src.allocated).toEqual(['p-1', 'p-0']);
+  });
+
+  it('gives two pools disjoint container paths and env names, so one container can hold both', () => {
+    const fast = new SlotScanner(source([view(0, true, false)]), () => 'vcrypto.dev/fast-aes').allocate('vcrypto.dev/fast-aes', ['p-0']);
+    const other = new SlotScanner(source([view(0, true, false)]), () => 'example.com/crypto').allocate('example.com/crypto', ['p-0']);
+    expect(fast.mounts.map((m) => m.containerPath)).toEqual(['/var/run/vcrypto/vcrypto.dev/fast-aes/0']);
+    expect(other.mounts.map((m) => m.containerPath)).toEqual(['/var/run/vcrypto/example.com/crypto/0']);
+    expect(Object.keys(fast.envs)).toEqual(['VCRYPTO_SOCKETS_VCRYPTO_DEV_FAST_AES', 'VCRYPTO_DEVICE_IDS_VCRYPTO_DEV_FAST_AES']);
+    expect(Object.keys(other.envs)).toEqual(['VCRYPTO_SOCKETS_EXAMPLE_COM_CRYPTO', 'VCRYPTO_DEVICE_IDS_EXAMPLE_COM_CRYPTO']);
   });
 
   it('refuses unknown and retiring ids with messages naming them', () => {

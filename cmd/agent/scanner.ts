@@ -2,8 +2,10 @@
 /**
  * The virtio-crypto side of the device plugin: turns the supervisor's slots into a DeviceTree
  * (one resource, one device per slot, Healthy when its process serves), and answers Allocate
- * (slot i of the request: its folder mounted at /var/run/vcrypto/<i>/, env VCRYPTO_SOCKETS and
- * VCRYPTO_DEVICE_IDS) and GetPreferredAllocation (healthy idle slots first). Nothing about gRPC.
+ * (slot i of the request: its folder mounted at /var/run/vcrypto/<resource>/<i>/, where the
+ * KubeVirt hook's default socket path template looks, and envs VCRYPTO_SOCKETS_<RESOURCE> and
+ * VCRYPTO_DEVICE_IDS_<RESOURCE>; per resource, so a container given devices of two pools gets
+ * both) and GetPreferredAllocation (healthy idle slots first). Nothing about gRPC.
  */
 import { posix } from 'node:path';
 import {
@@ -19,10 +21,15 @@ import {
 } from '../../pkg/deviceplugin/index.js';
 import { SOCKET_NAME, type SlotView } from './supervisor.js';
 
-/** Where slot i of a container's request appears inside the container. */
+/** Slot i of a container's request for resource R appears at CONTAINER_ROOT/R/i. */
 export const CONTAINER_ROOT = '/var/run/vcrypto';
-export const ENV_SOCKETS = 'VCRYPTO_SOCKETS';
-export const ENV_DEVICE_IDS = 'VCRYPTO_DEVICE_IDS';
+export const ENV_SOCKETS_PREFIX = 'VCRYPTO_SOCKETS_';
+export const ENV_DEVICE_IDS_PREFIX = 'VCRYPTO_DEVICE_IDS_';
+
+/** `vcrypto.dev/fast-aes` → `VCRYPTO_DEV_FAST_AES`: upper case, `/`, `.` and `-` as `_` (KubeVirt names its PCI envs alike). */
+export function resourceEnvSuffix(resourceName: string): string {
+  return resourceName.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+}
 
 /** The part of the supervisor the scanner reads. */
 export interface SlotSource {
@@ -71,11 +78,12 @@ export class SlotScanner implements Scanner, Allocator, PreferredAllocator {
       return slot;
     });
     this.#source.markAllocated(deviceIds);
-    const inContainer = slots.map((_, i) => posix.join(CONTAINER_ROOT, String(i)));
+    const inContainer = slots.map((_, i) => posix.join(CONTAINER_ROOT, resourceName, String(i)));
+    const suffix = resourceEnvSuffix(resourceName);
     return {
       envs: {
-        [ENV_SOCKETS]: inContainer.map((d) => posix.join(d, SOCKET_NAME)).join(','),
-        [ENV_DEVICE_IDS]: deviceIds.join(','),
+        [ENV_SOCKETS_PREFIX + suffix]: inContainer.map((d) => posix.join(d, SOCKET_NAME)).join(','),
+        [ENV_DEVICE_IDS_PREFIX + suffix]: deviceIds.join(','),
       },
       mounts: slots.map((s, i) => ({ containerPath: inContainer[i] ?? '', hostPath: s.dir, readOnly: false })),
     };

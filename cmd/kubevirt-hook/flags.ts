@@ -56,7 +56,7 @@ const DeviceFlagsShape = {
   deviceOptions: DeviceOptionsSchema.default([]),
   socketPathTemplate: z
     .string()
-    .refine((s) => s.startsWith('/') && s.includes('{index}') && !s.includes(','), { error: 'must be an absolute path containing {index} and no comma' })
+    .refine((s) => s.startsWith('/') && s.includes('{index}') && !s.includes(','), { error: 'must be an absolute path containing {index} (and {resource} for VMs with devices of several resources) and no comma' })
     .default(DEFAULT_SOCKET_PATH_TEMPLATE),
   dataQueues: int(1, 64).default(DEFAULT_DATA_QUEUES),
   queueSize: int(2, 32768)
@@ -103,12 +103,12 @@ export function hookOptionsFrom(f: ServeFlags | TransformFlags): HookOptions {
 }
 
 const DEVICE_HELP_ROWS = [
-  ['--resource NAME', 'extended resource to count, vcrypto.dev/<pool>; default: the one vcrypto.dev/* resource the VMI names'],
+  ['--resource NAME', "count only this extended resource: vcrypto.dev/<pool>, or a pool's spec.resourceName such as example.com/crypto; default: every vcrypto.dev/* resource the VMI names"],
   ['--qemu-version X.Y', "virt-launcher's QEMU; picks reconnect (< 9.2) or reconnect-ms (>= 9.2); unknown: no reconnect option"],
   ['--mode MODE', 'cryptodev (QEMU cryptodev-vhost-user + virtio-crypto-pci, default) or device (vhost-user-device-pci, QEMU >= 8.2)'],
   ['--reconnect-seconds N', `seconds between QEMU's reconnect attempts to a restarted device, 0 = off (default ${DEFAULT_RECONNECT_SECONDS})`],
   ['--device-options K=V,...', 'extra -device options, e.g. vectors=0 (needed by QEMU 7.2 with cryptodev-vhost-user)'],
-  ['--socket-path-template P', `device socket inside the compute container (default ${DEFAULT_SOCKET_PATH_TEMPLATE})`],
+  ['--socket-path-template P', `device socket inside the compute container; {resource} is the resource name, {index} the device's index among that resource's (default ${DEFAULT_SOCKET_PATH_TEMPLATE})`],
   ['--data-queues N', `device mode: data queues (default ${DEFAULT_DATA_QUEUES})`],
   ['--queue-size N', `device mode: entries per virtqueue, a power of two (default ${DEFAULT_QUEUE_SIZE})`],
   ['--pci-slot-base SLOT', `device i gets slot SLOT+i on the root bus (pcie.0 on q35) (default 0x${DEFAULT_PCI_SLOT_BASE.toString(16)}); bus=/addr= in --device-options win`],
@@ -124,8 +124,9 @@ export const SERVE_HELP = `Usage: vcrypto kubevirt-hook [flags]
 
 Runs the KubeVirt hook sidecar: a gRPC server on SOCKET-DIR/SOCKET-NAME that virt-launcher calls
 (Info, then OnDefineDomain; hook API versions v1alpha1, v1alpha2, v1alpha3). For a VMI that asks
-for N devices of a vcrypto.dev/<pool> resource in spec.domain.resources, it makes guest memory a
-shared memfd and adds, per device i, a socket chardev on /var/run/vcrypto/<i>/vhost.sock and the
+for devices of vcrypto.dev/<pool> resources in spec.domain.resources (N of one pool, or some of
+several), it makes guest memory a shared memfd and adds, per device i of resource R, a socket
+chardev on /var/run/vcrypto/R/<i>/vhost.sock (where the node agent mounts it) and the
 virtio-crypto device as <qemu:commandline> arguments. Other VMIs pass through unchanged. It exits
 when virt-launcher calls Shutdown (v1alpha3), or on SIGTERM/SIGINT.
 

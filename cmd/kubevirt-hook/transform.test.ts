@@ -19,10 +19,17 @@ describe('vcrypto kubevirt-hook transform', () => {
     const t = io(domainXml);
     expect(runTransform(['--vmi', vmiPath, '--qemu-version', '7.2', '--device-options', 'vectors=0'], t)).toBe(0);
     expect(t.out).toContain('<qemu:arg value="virtio-crypto-pci,id=vcrypto-dev0,cryptodev=vcryptodev0,bus=pcie.0,addr=0x10,vectors=0"/>');
-    expect(t.err).toBe('vcrypto kubevirt-hook transform: default/vm-crypto: added 1 device(s) of vcrypto.dev/default in cryptodev mode\n');
+    expect(t.err).toBe('vcrypto kubevirt-hook transform: default/vm-crypto: added 1 device(s) (1 of vcrypto.dev/default) in cryptodev mode\n');
     const again = io(t.out);
     expect(runTransform(['--vmi', vmiPath, '--qemu-version', '7.2', '--device-options', 'vectors=0'], again)).toBe(0);
     expect(again.out).toBe(t.out);
+  });
+
+  it('counts a custom resource name given with --resource', () => {
+    const t = io(domainXml);
+    expect(runTransform(['--vmi', vmiPath, '--qemu-version', '9.2', '--resource', 'example.com/crypto'], t)).toBe(0);
+    expect(t.err).toContain('no vcrypto device requested; domain unchanged');
+    expect(t.out.trimEnd()).toBe(domainXml.trimEnd());
   });
 
   it('warns on stderr when the QEMU version is unknown', () => {
@@ -38,6 +45,12 @@ describe('vcrypto kubevirt-hook transform', () => {
     const r = io(domainXml);
     expect(runTransform(['--vmi', vmiPath, '--device-options', 'id=x'], r)).toBe(2);
     expect(r.err).toContain('--device-options');
+    const res = io(domainXml);
+    expect(runTransform(['--vmi', vmiPath, '--resource', 'nodomain'], res)).toBe(2);
+    expect(res.err).toMatch(/invalid value for --resource: must be an extended resource name: vcrypto.dev\/<pool>, or a pool's spec.resourceName such as example.com\/crypto/);
+    const tpl = io(domainXml);
+    expect(runTransform(['--vmi', vmiPath, '--socket-path-template', '/run/vc/vhost.sock'], tpl)).toBe(2);
+    expect(tpl.err).toMatch(/invalid value for --socket-path-template: must be an absolute path containing \{index\}/);
   });
 
   it('exits 1 with the error code for a domain that is not XML', () => {

@@ -46,7 +46,7 @@ export function runTransform(argv: string[], io: TransformIo = processIo): numbe
   try {
     const result = transformDomain(domain, vmi, hookOptionsFrom(flags));
     io.stdout(result.xml.endsWith('\n') ? result.xml : result.xml + '\n');
-    const what = result.deviceCount === 0 ? 'no vcrypto device requested; domain unchanged' : `added ${result.deviceCount} device(s) of ${result.resource ?? ''} in ${result.options?.mode ?? ''} mode`;
+    const what = result.deviceCount === 0 ? 'no vcrypto device requested; domain unchanged' : `added ${result.deviceCount} device(s) (${result.requests.map((r) => `${r.count} of ${r.resource}`).join(', ')}) in ${result.options?.mode ?? ''} mode`;
     io.stderr(`vcrypto kubevirt-hook transform: ${result.vmi}: ${what}\n`);
     for (const note of result.notes) io.stderr(`warning: ${note.kind === 'migration' ? `the VMI may live-migrate (${note.reason}); a vhost-user crypto device cannot` : `no reconnect option: ${note.reason}`}\n`);
     return EXIT_OK;

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { ALGORITHM_NAMES } from '../../device-core/src/index.js';
 import { conditionSchema, ResourceRequirementsSchema, resourceSchema, TolerationSchema } from './k8s-types.js';
-import { DEVICE_KIND } from './names.js';
+import { DEVICE_KIND, EXTENDED_RESOURCE_NAME } from './names.js';
 import { mapList, setList, withCelRules } from './rules.js';
 
 /** Pool names are path components, label values and part of the resource name: a short DNS-1123 label. */
@@ -16,7 +16,6 @@ export const POOL_NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 export const POOL_NAME_MAX = 40;
 export const PoolNameSchema = z.string().max(POOL_NAME_MAX).regex(new RegExp(POOL_NAME_PATTERN), 'must be a DNS-1123 label (lower-case letters, digits, -)');
 /** Extended resource names: `<domain>/<name>`. */
-const RESOURCE_NAME = new RegExp('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$');
 
 export const BACKEND_TYPES = ['auto', 'software', 'kernel'] as const;
 export const QUEUE_SIZES = [64, 128, 256, 512, 1024] as const;
@@ -71,7 +70,7 @@ export const VirtioCryptoDeviceSpecSchema = z
     nodeSelector: z.record(z.string(), z.string()).optional().describe('Labels a node must carry to get devices of this pool; unset: every node the tolerations allow.'),
     tolerations: z.array(TolerationSchema).max(64).optional().describe('Taints the node agent tolerates.'),
     resourceName: withCelRules(
-      z.string().max(253).regex(RESOURCE_NAME, 'must be an extended resource name like example.com/crypto'),
+      z.string().max(253).regex(EXTENDED_RESOURCE_NAME, 'must be an extended resource name like example.com/crypto'),
       [{
         rule: "!self.contains('kubernetes.io/') && !self.startsWith('requests.')",
         message: 'must not be in the kubernetes.io domain or start with requests.',

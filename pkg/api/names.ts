@@ -22,6 +22,9 @@ export const NODE_STATE_SHORT_NAMES: readonly string[] = ['vcns'];
 export const POOL_LABEL = `${GROUP}/pool`;
 export const NODE_LABEL = `${GROUP}/node`;
 
+/** An extended resource name, `<domain>/<name>` (Kubernetes' qualified-name rules, simplified). */
+export const EXTENDED_RESOURCE_NAME = new RegExp('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$');
+
 /** The extended resource VMs request for a pool: the spec's resourceName, else `vcrypto.dev/<name>`. */
 export function resourceNameFor(name: string, spec: { readonly resourceName?: string | undefined }): string {
   return spec.resourceName ?? `${GROUP}/${name}`;

@@ -14,8 +14,19 @@ export type DeviceMode = 'cryptodev' | 'device';
 export const VIRTIO_ID_CRYPTO = 20;
 /** Size in bytes of struct virtio_crypto_config, asked for by vhost-user-device's config_size. */
 export const VIRTIO_CRYPTO_CONFIG_SIZE_BYTES = 56;
-/** Where the node agent mounts slot i's folder inside the virt-launcher compute container. */
-export const DEFAULT_SOCKET_PATH_TEMPLATE = '/var/run/vcrypto/{index}/vhost.sock';
+/**
+ * Where the node agent mounts slot i of a container's request for `{resource}` (the extended
+ * resource name, e.g. vcrypto.dev/fast) inside the virt-launcher compute container.
+ */
+export const DEFAULT_SOCKET_PATH_TEMPLATE = '/var/run/vcrypto/{resource}/{index}/vhost.sock';
+/** sun_path of struct sockaddr_un holds 108 bytes, the terminating NUL included. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+/** One device of the VMI: the `index`-th slot of its request for `resource`. */
+export interface DeviceSlot {
+  readonly resource: string;
+  readonly index: number;
+}
 
 export interface DeviceArgsOptions {
   readonly mode: DeviceMode;
@@ -23,7 +34,7 @@ export interface DeviceArgsOptions {
   readonly qemuVersion: QemuVersion | undefined;
   /** 0 turns reconnecting off. */
   readonly reconnectSeconds: number;
-  /** `{index}` is replaced by the device index. */
+  /** `{resource}` is replaced by the resource name, `{index}` by the slot's index in its request. */
   readonly socketPathTemplate: string;
   /** Extra `key=value` options appended to the -device argument, e.g. `vectors=0` for QEMU 7.2. */
   readonly deviceOptions: readonly string[];
@@ -39,7 +50,7 @@ export interface DeviceArgsOptions {
    * libvirt 9.0 / QEMU 7.2: "slot 1 function 0 not available for VGA").
    */
   readonly pciBus: string | undefined;
-  /** Device i goes to slot pciSlotBase + i; far above the slots libvirt fills from 1 upward. */
+  /** Device k (over all resources) goes to slot pciSlotBase + k; far above the slots libvirt fills from 1 upward. */
   readonly pciSlotBase: number;
 }
 
@@ -74,15 +85,18 @@ function placement(index: number, o: DeviceArgsOptions): string[] {
   return [`bus=${o.pciBus}`, `addr=0x${(o.pciSlotBase + index).toString(16)}`];
 }
 
-export function socketPathFor(template: string, index: number): string {
-  return template.replaceAll('{index}', String(index));
+export function socketPathFor(template: string, slot: DeviceSlot): string {
+  return template.replaceAll('{resource}', slot.resource).replaceAll('{index}', String(slot.index));
 }
 
-/** The arguments for device `index`, in the order QEMU needs them (chardev before its users). */
-export function deviceArgs(index: number, o: DeviceArgsOptions): QemuArg[] {
+/**
+ * The arguments for device `index` of the VMI (its ids and PCI slot), served by `slot`, in the
+ * order QEMU needs them (chardev before its users).
+ */
+export function deviceArgs(index: number, slot: DeviceSlot, o: DeviceArgsOptions): QemuArg[] {
   const chardev = chardevId(index);
   const reconnect = reconnectOption(o.qemuVersion, o.reconnectSeconds);
-  const chardevValue = [`socket`, `id=${chardev}`, `path=${socketPathFor(o.socketPathTemplate, index)}`]
+  const chardevValue = [`socket`, `id=${chardev}`, `path=${socketPathFor(o.socketPathTemplate, slot)}`]
     .concat(reconnect === undefined ? [] : [reconnect])
     .join(',');
   const args: QemuArg[] = [{ flag: '-chardev', value: chardevValue }];
@@ -111,11 +125,9 @@ export function deviceArgs(index: number, o: DeviceArgsOptions): QemuArg[] {
   return args;
 }
 
-/** The arguments for devices 0..count-1. */
-export function allDeviceArgs(count: number, o: DeviceArgsOptions): QemuArg[] {
-  const out: QemuArg[] = [];
-  for (let i = 0; i < count; i++) out.push(...deviceArgs(i, o));
-  return out;
+/** The arguments for every slot, device k served by slots[k]. */
+export function allDeviceArgs(slots: readonly DeviceSlot[], o: DeviceArgsOptions): QemuArg[] {
+  return slots.flatMap((slot, k) => deviceArgs(k, slot, o));
 }
 
 /** True when `value` (the word after -chardev/-object/-device) carries an id this module gives. */

@@ -6,6 +6,7 @@
  * override the hook's flags for that one VM. Knows nothing of XML or gRPC.
  */
 import { z } from 'zod';
+import { EXTENDED_RESOURCE_NAME } from '../api/names.js';
 import { DEFAULT_PCI_SLOT_BASE, DEFAULT_SOCKET_PATH_TEMPLATE, type DeviceArgsOptions, type DeviceMode } from './device-args.js';
 import { RequestInvalidError } from './errors.js';
 import { QemuVersionSchema, type QemuVersion } from './qemu-version.js';
@@ -32,7 +33,8 @@ export const DeviceModeSchema = z.enum(['cryptodev', 'device'], { error: "must b
 
 export const ResourceNameSchema = z
   .string()
-  .regex(/^vcrypto\.dev\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'must be vcrypto.dev/<pool>' });
+  .max(253)
+  .regex(EXTENDED_RESOURCE_NAME, { error: "must be an extended resource name: vcrypto.dev/<pool>, or a pool's spec.resourceName such as example.com/crypto" });
 
 /** "vectors=0,event_idx=off" → ["vectors=0", "event_idx=off"]; refuses the keys the hook owns. */
 export const DeviceOptionsSchema = z
@@ -49,7 +51,7 @@ export const DeviceOptionsSchema = z
   });
 
 export interface HookOptions {
-  /** Undefined: count the single vcrypto.dev/* resource the VMI names. */
+  /** Undefined: count every vcrypto.dev/* resource the VMI names. */
   readonly resourceName: string | undefined;
   readonly mode: DeviceMode;
   readonly qemuVersion: QemuVersion | undefined;

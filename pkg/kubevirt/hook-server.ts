@@ -122,7 +122,7 @@ export class HookServer {
         this.#log.info(result.deviceCount === 0 ? 'Left the domain unchanged: no vcrypto device requested' : 'Added vcrypto devices to the domain', {
           vmi: result.vmi,
           version,
-          resource: result.resource,
+          resources: result.requests.map((r) => `${r.resource}=${r.count}`).join(','),
           devices: result.deviceCount,
           mode: result.options?.mode,
         });

@@ -27,11 +27,11 @@ describe('transformDomain', () => {
   it('adds shared memfd memory and cryptodev-mode arguments for one device', () => {
     const out = transformDomain(domainXml, vmiText, opts());
     expect(out.deviceCount).toBe(1);
-    expect(out.resource).toBe('vcrypto.dev/default');
+    expect(out.requests).toEqual([{ resource: 'vcrypto.dev/default', count: 1 }]);
     expect(out.xml).toContain('<memoryBacking>\n\t\t<source type="memfd"/>\n\t\t<access mode="shared"/>\n\t</memoryBacking>');
     expect(qemuArgValues(parseDomain(out.xml))).toEqual([
       '-chardev',
-      'socket,id=vcrypto0,path=/var/run/vcrypto/0/vhost.sock,reconnect=1',
+      'socket,id=vcrypto0,path=/var/run/vcrypto/vcrypto.dev/default/0/vhost.sock,reconnect=1',
       '-object',
       'cryptodev-vhost-user,id=vcryptodev0,chardev=vcrypto0',
       '-device',
@@ -51,8 +51,8 @@ describe('transformDomain', () => {
     const back = transformDomain(two, vmiText, opts()).xml;
     expect(back).toBe(transformDomain(domainXml, vmiText, opts()).xml);
     expect(qemuArgValues(parseDomain(two)).filter((a) => a.startsWith('socket,'))).toEqual([
-      'socket,id=vcrypto0,path=/var/run/vcrypto/0/vhost.sock,reconnect=1',
-      'socket,id=vcrypto1,path=/var/run/vcrypto/1/vhost.sock,reconnect=1',
+      'socket,id=vcrypto0,path=/var/run/vcrypto/vcrypto.dev/default/0/vhost.sock,reconnect=1',
+      'socket,id=vcrypto1,path=/var/run/vcrypto/vcrypto.dev/default/1/vhost.sock,reconnect=1',
     ]);
   });
 
@@ -84,7 +84,7 @@ describe('transformDomain', () => {
     expect(arg(opts({ qemuVersion: QemuVersionSchema.parse('10.0.2'), reconnectSeconds: 5 }))).toMatch(/,reconnect-ms=5000$/);
     expect(arg(opts({ qemuVersion: QemuVersionSchema.parse('7.2') }))).toMatch(/,reconnect=1$/);
     const unknown = transformDomain(domainXml, vmiText, opts({ qemuVersion: undefined }));
-    expect(qemuArgValues(parseDomain(unknown.xml))[1]).toBe('socket,id=vcrypto0,path=/var/run/vcrypto/0/vhost.sock');
+    expect(qemuArgValues(parseDomain(unknown.xml))[1]).toBe('socket,id=vcrypto0,path=/var/run/vcrypto/vcrypto.dev/default/0/vhost.sock');
     expect(unknown.notes).toEqual([expect.objectContaining({ kind: 'no-reconnect' })]);
     // The VMI's annotation wins over the hook's flag.
     const annotated = vmiWith((v) => (v.metadata.annotations['vcrypto.dev/qemu-version'] = '9.2.1'));
@@ -106,7 +106,7 @@ describe('transformDomain', () => {
     const out = transformDomain(domainXml, vmi, opts({ qemuVersion: QemuVersionSchema.parse('9.2'), dataQueues: 2, queueSize: 256 }));
     expect(qemuArgValues(parseDomain(out.xml))).toEqual([
       '-chardev',
-      'socket,id=vcrypto0,path=/var/run/vcrypto/0/vhost.sock,reconnect-ms=1000',
+      'socket,id=vcrypto0,path=/var/run/vcrypto/vcrypto.dev/default/0/vhost.sock,reconnect-ms=1000',
       '-device',
       'vhost-user-device-pci,id=vcrypto-dev0,chardev=vcrypto0,virtio-id=20,num_vqs=3,vq_size=256,config_size=56,bus=pcie.0,addr=0x10',
     ]);
@@ -120,12 +120,39 @@ describe('transformDomain', () => {
     expect(out.xml).toBe(domainXml);
   });
 
-  it('counts a request alone, the named resource only, and refuses two pools without --resource', () => {
+  it('counts a request alone, and only the named resource with --resource', () => {
     const requestOnly = vmiWith((v) => (v.spec.domain.resources = { requests: { 'vcrypto.dev/default': '3' } }));
     expect(transformDomain(domainXml, requestOnly, opts()).deviceCount).toBe(3);
     const twoPools = vmiWith((v) => (v.spec.domain.resources.limits['vcrypto.dev/fast'] = '1'));
-    expect(() => transformDomain(domainXml, twoPools, opts())).toThrow(/several vcrypto pools/);
-    expect(transformDomain(domainXml, twoPools, opts({ resourceName: 'vcrypto.dev/fast' })).resource).toBe('vcrypto.dev/fast');
+    expect(transformDomain(domainXml, twoPools, opts({ resourceName: 'vcrypto.dev/fast' })).requests).toEqual([{ resource: 'vcrypto.dev/fast', count: 1 }]);
+    const custom = vmiWith((v) => (v.spec.domain.resources = { limits: { 'example.com/crypto': '1' } }));
+    expect(transformDomain(domainXml, custom, opts()).deviceCount).toBe(0);
+    const socket = (vmi: string, o: HookOptions): string[] => qemuArgValues(parseDomain(transformDomain(domainXml, vmi, o).xml)).filter((a) => a.startsWith('socket,'));
+    expect(socket(custom, opts({ resourceName: 'example.com/crypto' }))).toEqual(['socket,id=vcrypto0,path=/var/run/vcrypto/example.com/crypto/0/vhost.sock,reconnect=1']);
+  });
+
+  it('numbers the devices of several pools one after another, each at its own pool path', () => {
+    const twoPools = vmiWith((v) => (v.spec.domain.resources = { limits: { 'vcrypto.dev/slow': '1', 'vcrypto.dev/fast': '2' }, requests: { memory: '1Gi' } }));
+    const out = transformDomain(domainXml, twoPools, opts());
+    expect(out.requests).toEqual([{ resource: 'vcrypto.dev/fast', count: 2 }, { resource: 'vcrypto.dev/slow', count: 1 }]);
+    const args = qemuArgValues(parseDomain(out.xml));
+    expect(args.filter((a) => a.startsWith('socket,'))).toEqual([
+      'socket,id=vcrypto0,path=/var/run/vcrypto/vcrypto.dev/fast/0/vhost.sock,reconnect=1',
+      'socket,id=vcrypto1,path=/var/run/vcrypto/vcrypto.dev/fast/1/vhost.sock,reconnect=1',
+      'socket,id=vcrypto2,path=/var/run/vcrypto/vcrypto.dev/slow/0/vhost.sock,reconnect=1',
+    ]);
+    expect(args.filter((a) => a.startsWith('virtio-crypto-pci')).map((a) => /addr=(0x[0-9a-f]+)/.exec(a)?.[1])).toEqual(['0x10', '0x11', '0x12']);
+    expect(transformDomain(out.xml, twoPools, opts()).xml).toBe(out.xml);
+  });
+
+  it('refuses a template without {resource} for several pools, and socket paths too long for a unix socket', () => {
+    const twoPools = vmiWith((v) => (v.spec.domain.resources.limits['vcrypto.dev/fast'] = '1'));
+    expect(() => transformDomain(domainXml, twoPools, opts({ socketPathTemplate: '/run/vc/{index}/vhost.sock' }))).toThrow(
+      /2 resources \(vcrypto.dev\/default, vcrypto.dev\/fast\).*has no \{resource\}/,
+    );
+    expect(transformDomain(domainXml, vmiText, opts({ socketPathTemplate: '/run/vc/{index}/vhost.sock' })).deviceCount).toBe(1);
+    const long = vmiWith((v) => (v.spec.domain.resources = { limits: { [`vcrypto.dev/${'a'.repeat(70)}`]: '1' } }));
+    expect(() => transformDomain(domainXml, long, opts())).toThrow(/is 112 bytes; a unix socket path holds at most 107/);
   });
 
   it('pins each device to its own slot on the root bus, unless the user gives bus or addr', () => {

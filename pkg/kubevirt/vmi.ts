@@ -2,8 +2,8 @@
 /**
  * The VirtualMachineInstance as the hook reads it: a zod schema of only the fields it uses
  * (name, namespace, annotations, resource limits/requests, eviction strategy, migration state),
- * everything else passed over. Also the pure readings made from it: how many devices of our
- * resource were asked for, and whether the VMI expects to live-migrate. Knows nothing of XML.
+ * everything else passed over. Also the pure readings made from it: how many devices of each of
+ * our resources were asked for, and whether the VMI expects to live-migrate. Knows nothing of XML.
  */
 import { z } from 'zod';
 import { RequestInvalidError, VmiInvalidError } from './errors.js';
@@ -73,31 +73,28 @@ function quantityToCount(resource: string, q: string | number): number {
 }
 
 export interface DeviceRequest {
-  /** The resource counted, or undefined when the VMI asks for none. */
-  readonly resource: string | undefined;
+  /** The extended resource, e.g. vcrypto.dev/fast. */
+  readonly resource: string;
   readonly count: number;
 }
 
 /**
- * How many devices the VMI asks for. With `resource` given, that resource is counted; otherwise
- * any single resource under `prefix` (a VMI naming two pools is refused: each pool's slots are
- * mounted at the same index-based paths). Limits win; a request alone counts too (Kubernetes
- * copies an extended resource's request to its limit when only one is given).
+ * The devices the VMI asks for, one entry per resource with a count above 0, sorted by resource
+ * name (device numbering follows this order). With `resource` given, only that resource is
+ * counted; otherwise every resource under `prefix`. Limits win; a request alone counts too
+ * (Kubernetes copies an extended resource's request to its limit when only one is given).
  */
-export function requestedDevices(vmi: Vmi, resource: string | undefined, prefix: string): DeviceRequest {
+export function requestedDevices(vmi: Vmi, resource: string | undefined, prefix: string): DeviceRequest[] {
   const limits = vmi.spec.domain.resources?.limits ?? {};
   const requests = vmi.spec.domain.resources?.requests ?? {};
-  let name = resource;
-  if (name === undefined) {
-    const names = [...new Set([...Object.keys(limits), ...Object.keys(requests)])].filter((k) => k.startsWith(prefix));
-    if (names.length > 1) {
-      throw new RequestInvalidError(`VMI asks for several vcrypto pools (${names.join(', ')}); run one hook per pool with --resource`);
-    }
-    name = names[0];
+  const names = resource !== undefined ? [resource] : [...new Set([...Object.keys(limits), ...Object.keys(requests)])].filter((k) => k.startsWith(prefix)).sort();
+  const out: DeviceRequest[] = [];
+  for (const name of names) {
+    const q = limits[name] ?? requests[name];
+    const count = q === undefined ? 0 : quantityToCount(name, q);
+    if (count > 0) out.push({ resource: name, count });
   }
-  if (name === undefined) return { resource: undefined, count: 0 };
-  const q = limits[name] ?? requests[name];
-  return { resource: name, count: q === undefined ? 0 : quantityToCount(name, q) };
+  return out;
 }
 
 /** Eviction strategies that make KubeVirt try to live-migrate the VMI. */

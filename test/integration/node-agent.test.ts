@@ -79,13 +79,13 @@ describe('node agent against a fake kubelet', () => {
     expect(statSync(slotDir).uid).toBe(owner.uid);
 
     const [one, two] = await kubelet.allocate(RESOURCE, [['fast-1'], ['fast-0', 'fast-1']]);
-    expect(one?.mounts).toEqual([{ container_path: '/var/run/vcrypto/0', host_path: slotDir, read_only: false }]);
-    expect(one?.envs).toEqual({ VCRYPTO_SOCKETS: '/var/run/vcrypto/0/vhost.sock', VCRYPTO_DEVICE_IDS: 'fast-1' });
+    expect(one?.mounts).toEqual([{ container_path: '/var/run/vcrypto/vcrypto.dev/fast/0', host_path: slotDir, read_only: false }]);
+    expect(one?.envs).toEqual({ VCRYPTO_SOCKETS_VCRYPTO_DEV_FAST: '/var/run/vcrypto/vcrypto.dev/fast/0/vhost.sock', VCRYPTO_DEVICE_IDS_VCRYPTO_DEV_FAST: 'fast-1' });
     expect(two?.mounts.map((m) => [m.container_path, m.host_path])).toEqual([
-      ['/var/run/vcrypto/0', join(dirs.state, POOL, '0')],
-      ['/var/run/vcrypto/1', slotDir],
+      ['/var/run/vcrypto/vcrypto.dev/fast/0', join(dirs.state, POOL, '0')],
+      ['/var/run/vcrypto/vcrypto.dev/fast/1', slotDir],
     ]);
-    expect(two?.envs['VCRYPTO_SOCKETS']).toBe('/var/run/vcrypto/0/vhost.sock,/var/run/vcrypto/1/vhost.sock');
+    expect(two?.envs['VCRYPTO_SOCKETS_VCRYPTO_DEV_FAST']).toBe('/var/run/vcrypto/vcrypto.dev/fast/0/vhost.sock,/var/run/vcrypto/vcrypto.dev/fast/1/vhost.sock');
 
     await expect(kubelet.allocate(RESOURCE, [['fast-9']])).rejects.toThrow(/no device 'fast-9'.*devices: fast-0, fast-1/);
     expect(a.stats().allocateCalls()).toEqual({ ok: 1, failed: 1 });

@@ -71,7 +71,7 @@ describe('kubevirt hook over gRPC', () => {
       const once = await launcher.onDefineDomain(version, domainXml, vmiText);
       expect(qemuArgValues(parseDomain(once))).toEqual([
         '-chardev',
-        'socket,id=vcrypto0,path=/var/run/vcrypto/0/vhost.sock,reconnect=1',
+        'socket,id=vcrypto0,path=/var/run/vcrypto/vcrypto.dev/default/0/vhost.sock,reconnect=1',
         '-object',
         'cryptodev-vhost-user,id=vcryptodev0,chardev=vcrypto0',
         '-device',
@@ -101,11 +101,11 @@ describe('kubevirt hook over gRPC', () => {
   it('spells the reconnect option for the QEMU version it was told', async () => {
     const { launcher } = await startHook({ qemuVersion: q('9.2') });
     const out = await launcher.onDefineDomain('v1alpha3', domainXml, vmiText);
-    expect(qemuArgValues(parseDomain(out))[1]).toBe('socket,id=vcrypto0,path=/var/run/vcrypto/0/vhost.sock,reconnect-ms=1000');
+    expect(qemuArgValues(parseDomain(out))[1]).toBe('socket,id=vcrypto0,path=/var/run/vcrypto/vcrypto.dev/default/0/vhost.sock,reconnect-ms=1000');
     const vmi72 = JSON.parse(vmiText) as { metadata: { annotations: Record<string, string> } };
     vmi72.metadata.annotations['vcrypto.dev/qemu-version'] = '8.2';
     const out72 = await launcher.onDefineDomain('v1alpha3', domainXml, JSON.stringify(vmi72));
-    expect(qemuArgValues(parseDomain(out72))[1]).toBe('socket,id=vcrypto0,path=/var/run/vcrypto/0/vhost.sock,reconnect=1');
+    expect(qemuArgValues(parseDomain(out72))[1]).toBe('socket,id=vcrypto0,path=/var/run/vcrypto/vcrypto.dev/default/0/vhost.sock,reconnect=1');
   });
 
   it('logs a warning when the VMI asks for live migration, and none otherwise', async () => {

@@ -70,7 +70,7 @@ describe.skipIf(virshMissing)('transformed KubeVirt domain in real libvirt (virs
     expect(args).toEqual(qemuArgValues(parseDomain(sent)));
     expect(args).toEqual([
       '-chardev',
-      'socket,id=vcrypto0,path=/var/run/vcrypto/0/vhost.sock,reconnect=1',
+      'socket,id=vcrypto0,path=/var/run/vcrypto/vcrypto.dev/default/0/vhost.sock,reconnect=1',
       '-object',
       'cryptodev-vhost-user,id=vcryptodev0,chardev=vcrypto0',
       '-device',
@@ -88,8 +88,8 @@ describe.skipIf(virshMissing)('transformed KubeVirt domain in real libvirt (virs
     const args = qemuArgValues(doc);
     expect(args[0]).toBe('-fw_cfg');
     expect(args.filter((a) => a.startsWith('socket,'))).toEqual([
-      'socket,id=vcrypto0,path=/var/run/vcrypto/0/vhost.sock,reconnect-ms=1000',
-      'socket,id=vcrypto1,path=/var/run/vcrypto/1/vhost.sock,reconnect-ms=1000',
+      'socket,id=vcrypto0,path=/var/run/vcrypto/vcrypto.dev/default/0/vhost.sock,reconnect-ms=1000',
+      'socket,id=vcrypto1,path=/var/run/vcrypto/vcrypto.dev/default/1/vhost.sock,reconnect-ms=1000',
     ]);
     expect(args.filter((a) => a.startsWith('virtio-crypto-pci'))).toHaveLength(2);
     expect(back).toMatch(/<qemu:env name=["']QEMU_AUDIO_DRV["'] value=["']none["']\/>/);
