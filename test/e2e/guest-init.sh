@@ -50,6 +50,11 @@ awk '/^name/{n=$3} /^driver/{d=$3} /^module/{m=$3} /^priority/{p=$3} /^selftest/
      /^$/{ if (d ~ /virtio/) print "crypto name=" n " driver=" d " module=" m " priority=" p " selftest=" s; n=d=m=p=s="" }' /proc/crypto > /tmp/crypto.txt
 [ -s /tmp/crypto.txt ] || echo "crypto none" > /tmp/crypto.txt
 while read -r line; do say "$line"; done < /tmp/crypto.txt
+# How many virtio-crypto devices (virtio device id 20) the driver sees; the libvirt boot test
+# gives the guest one device from each of two pools.
+n=0
+for f in /sys/bus/virtio/devices/*/device; do [ "$(cat "$f" 2>/dev/null)" = "0x0014" ] && n=$((n + 1)); done
+say "virtio-crypto-devices count=$n"
 [ -d /out/ok ] && { cp /proc/crypto /out/proc-crypto.txt; dmesg > /out/dmesg-boot.txt; }
 
 # One tcrypt speed mode per boot. Debian 6.1's tcrypt has no per-algorithm selection for the
