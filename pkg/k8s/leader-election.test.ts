@@ -4,12 +4,8 @@
  * renewing (its renewals fail) steps down after the renew deadline and the other takes over once
  * the lease expires; stop() releases the lease for an immediate takeover.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeApiServer, writeFakeKubeconfig } from '../../test/support/fake-apiserver/index.js';
-import { KubeClient, KubeConnection } from './client.js';
+import { FakeApiServer, fakeClient } from '../../test/support/fake-apiserver/index.js';
 import { LeaderElector } from './leader-election.js';
 
 async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
@@ -22,14 +18,12 @@ async function until(what: string, check: () => boolean, timeoutMs = 15_000): Pr
 
 describe('LeaderElector', () => {
   const fake = new FakeApiServer();
-  const dir = mkdtempSync(join(tmpdir(), 'vcrypto-le-'));
   beforeAll(() => fake.start());
   afterAll(() => fake.stop());
 
   function candidate(identity: string): { elector: LeaderElector; transitions: string[] } {
-    const client = new KubeClient(KubeConnection.load(writeFakeKubeconfig(fake, join(dir, identity), identity)));
     const transitions: string[] = [];
-    const elector = new LeaderElector(client, {
+    const elector = new LeaderElector(fakeClient(fake, identity), {
       namespace: 'ns', name: 'lease', identity, leaseDurationMs: 1000, renewDeadlineMs: 600, retryPeriodMs: 100,
       onStartedLeading: () => transitions.push('start'), onStoppedLeading: () => transitions.push('stop'),
     });

@@ -4,13 +4,9 @@
  * status through /status, skips a write when only updatedAt changed, and recreates the object
  * after the operator deleted it.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUP, NODE_STATE_KIND, NODE_STATE_PLURAL, VERSION, type VirtioCryptoNodeStateStatus } from '../api/index.js';
-import { KubeClient, KubeConnection } from '../k8s/index.js';
-import { FakeApiServer, writeFakeKubeconfig } from '../../test/support/fake-apiserver/index.js';
+import { FakeApiServer, fakeClient } from '../../test/support/fake-apiserver/index.js';
 import { NodeStatePublisher } from './publisher.js';
 
 const status = (healthy: boolean, at: string): VirtioCryptoNodeStateStatus => ({
@@ -25,8 +21,7 @@ describe('NodeStatePublisher', () => {
   afterAll(() => fake.stop());
 
   it('creates, writes status only on change, and recreates after deletion', async () => {
-    const client = new KubeClient(KubeConnection.load(writeFakeKubeconfig(fake, join(mkdtempSync(join(tmpdir(), 'vcrypto-ns-')), 'kc'), 'agent')));
-    const pub = new NodeStatePublisher(client, 'pool', 'node-1');
+    const pub = new NodeStatePublisher(fakeClient(fake, 'agent'), 'pool', 'node-1');
     const r = fake.resource(NODE_STATE_KIND);
     expect(await pub.publish(status(true, '2026-01-01T00:00:00Z'))).toBe(true);
     const obj = fake.store.get(r, undefined, 'pool-node-1');

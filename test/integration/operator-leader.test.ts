@@ -6,7 +6,7 @@
  * the lease expires and reconciles; SIGTERM makes the last one release the lease and exit 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,8 @@ describe('two operator replicas', () => {
   afterAll(async () => {
     for (const r of replicas) if (r.exit === undefined) r.proc.kill('SIGKILL');
     await fake.stop();
+    // The replicas read their kubeconfig once, at start.
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('elects one leader, fails over when it dies, and releases the lease on SIGTERM', async () => {

@@ -6,15 +6,12 @@
  * and `runOperatorScenario`, which drives every API call the operator and agent code make (the
  * RBAC test compares the recorded calls with the chart's rules).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DEVICE_KIND, DEVICE_PLURAL, GROUP, NODE_STATE_KIND, NODE_STATE_PLURAL, VERSION, type VirtioCryptoDeviceSpecInput, type VirtioCryptoNodeStateStatus } from '../../pkg/api/index.js';
 import { DEVICE_RESOURCE, OperatorManager, agentDaemonSetName } from '../../pkg/controllers/index.js';
-import { KubeClient, KubeConnection, type KubeObject } from '../../pkg/k8s/index.js';
+import type { KubeClient, KubeObject } from '../../pkg/k8s/index.js';
 import { createLogger, type Logger } from '../../pkg/log/logger.js';
 import { NodeStatePublisher } from '../../pkg/nodestate/index.js';
-import { FakeApiServer, writeFakeKubeconfig } from '../support/fake-apiserver/index.js';
+import { FakeApiServer, fakeClient } from '../support/fake-apiserver/index.js';
 
 export const AGENT_NAMESPACE = 'vcrypto-system';
 export const LEASE_NAME = 'vcrypto-operator';
@@ -28,10 +25,9 @@ export function newFakeApiServer(): FakeApiServer {
   });
 }
 
-/** A client whose requests the fake logs as `user`. */
+/** A client whose requests the fake logs as `user` (no kubeconfig file is left behind). */
 export function clientFor(fake: FakeApiServer, user: string): KubeClient {
-  const dir = mkdtempSync(join(tmpdir(), 'vcrypto-kubeconfig-'));
-  return new KubeClient(KubeConnection.load(writeFakeKubeconfig(fake, join(dir, 'kubeconfig'), user)));
+  return fakeClient(fake, user);
 }
 
 const quiet = createLogger({ name: 'operator-test', level: (process.env['VCRYPTO_LOG_LEVEL'] as 'debug' | undefined) ?? 'error' });

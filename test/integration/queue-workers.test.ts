@@ -6,7 +6,7 @@
  * statistics the device reports add both workers up, and the worker threads show in
  * /proc/<pid>/task. Cases that break the rings are the hostile suites, run on both datapaths.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VIRTIO_CRYPTO_CIPHER as C, VIRTIO_CRYPTO_CTRL_OP as CTRL, VIRTIO_CRYPTO_STATUS as S } from '../../device-core/src/spec/virtio-crypto.js';
@@ -16,14 +16,17 @@ import { VhostUserFrontend } from '../../device-core/src/testing/frontend.js';
 import type { DeviceStatsSnapshot } from '../../pkg/metrics/index.js';
 
 let dev: DeviceProcess;
+let statsDir: string | undefined;
 let statsFile: string;
 
 beforeAll(async () => {
-  statsFile = join(tempDir('vcrypto-queue-workers-'), 'stats.json');
+  statsDir = tempDir('vcrypto-queue-workers-');
+  statsFile = join(statsDir, 'stats.json');
   dev = await startDevice(['--queues', '2', '--datapath', 'workers', '--stats-file', statsFile]);
 });
 afterAll(async () => {
   await dev?.stop();
+  if (statsDir !== undefined) rmSync(statsDir, { recursive: true, force: true });
 });
 
 function threadNames(pid: number): string[] {

@@ -7,7 +7,10 @@
  * - store.ts: resourceVersion, history, generation, status split, conflicts, garbage collection
  * - server.ts: HTTP routing, discovery, watch streams, request log, faults, stop/start
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeClient, KubeConnection } from '../../../pkg/k8s/index.js';
 import type { FakeApiServer } from './server.js';
 
 export { FakeApiServer, type FakeApiServerOptions, type FakeFault, type FakeRequestRecord } from './server.js';
@@ -24,4 +27,19 @@ export function writeFakeKubeconfig(server: FakeApiServer, path: string, user: s
   });
   writeFileSync(path, text);
   return path;
+}
+
+/**
+ * A client of the fake acting as `user`, loaded from a kubeconfig in a temp folder that is gone
+ * before this returns: KubeConnection.load reads the file synchronously (client-node's
+ * loadFromFile) and the file names no other file (inline token, no CA or client certificate), so
+ * nothing reads it later. Should that change, the tests using this fail at their first request.
+ */
+export function fakeClient(server: FakeApiServer, user: string): KubeClient {
+  const dir = mkdtempSync(join(tmpdir(), 'vcrypto-kubeconfig-'));
+  try {
+    return new KubeClient(KubeConnection.load(writeFakeKubeconfig(server, join(dir, 'kubeconfig'), user)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -10,18 +10,19 @@
  * virtio-crypto device's virtio_crypto_aes_cbc).
  */
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { cipherVectors } from '../../../../test/support/vectors.js';
 import { runBackendConformance } from '../conformance.js';
 import { createCryptoBackend } from '../index.js';
 import { FakeAlg } from '../kernel/fake-alg.js';
-import { QAT_NODE, driverMap, mustOpen, mustRun, writeProcCrypto } from '../kernel/fake-proc.js';
+import { QAT_NODE, driverMap, mustOpen, mustRun, removeProcCrypto, writeProcCrypto } from '../kernel/fake-proc.js';
 import { KernelBackend, KernelUnavailableError } from '../kernel/index.js';
 import { CIPHER_PART_BYTES, SEND_LIMIT_BYTES } from '../kernel/session.js';
 import { SoftwareBackend } from '../software/index.js';
 import { AutoBackend } from './index.js';
 
 const procPath = writeProcCrypto(QAT_NODE);
+afterAll(() => removeProcCrypto(procPath));
 
 function fakeAuto(maxSessions?: number): { api: FakeAlg; auto: AutoBackend } {
   const api = new FakeAlg(driverMap(QAT_NODE));

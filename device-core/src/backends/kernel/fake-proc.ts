@@ -4,9 +4,9 @@
  * next to the generic C drivers and AES-NI, for the driver names FakeAlg serves; and the
  * session helpers the kernel and auto tests share. Test-only.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BackendSession, CryptoBackend, CryptoOp, SessionParams } from '../types.js';
 export interface FakeEntry {
   readonly name: string;
@@ -53,11 +53,20 @@ export function procCryptoText(entries: readonly FakeEntry[]): string {
     .join('\n\n');
 }
 
-/** Writes the text to a temp file and returns its path (KernelBackend's procCryptoPath). */
+/**
+ * Writes the text to a file in a new temp folder and returns its path (KernelBackend's
+ * procCryptoPath, read whenever a backend probes). Remove it with removeProcCrypto once no
+ * backend reads it any more (a test file's afterAll).
+ */
 export function writeProcCrypto(entries: readonly FakeEntry[]): string {
   const path = join(mkdtempSync(join(tmpdir(), 'vcrypto-proc-')), 'crypto');
   writeFileSync(path, procCryptoText(entries));
   return path;
+}
+
+/** Removes what writeProcCrypto made: the file and its temp folder. */
+export function removeProcCrypto(path: string): void {
+  rmSync(dirname(path), { recursive: true, force: true });
 }
 
 /** createSession that throws the BackendError instead of returning it (tests). */

@@ -6,14 +6,15 @@
  * socket, the session bound holds and nothing leaks.
  */
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SoftwareBackend } from '../software/index.js';
 import { FakeAlg } from './fake-alg.js';
-import { QAT_NODE, driverMap, mustOpen, mustRun, writeProcCrypto } from './fake-proc.js';
+import { QAT_NODE, driverMap, mustOpen, mustRun, removeProcCrypto, writeProcCrypto } from './fake-proc.js';
 import { KernelBackend } from './index.js';
 import { CIPHER_PART_BYTES, SEND_LIMIT_BYTES } from './session.js';
 
 const procPath = writeProcCrypto(QAT_NODE);
+afterAll(() => removeProcCrypto(procPath));
 
 function setup(maxSessions?: number): { api: FakeAlg; kernel: KernelBackend } {
   const api = new FakeAlg(driverMap(QAT_NODE));
