@@ -143,7 +143,8 @@ size the throughput of the most queues relative to one queue, beside the same no
 that many threads at once relative to one thread (what the cores allow a perfectly parallel program).
 
 The table goes to stdout, progress lines to stderr, the JSON to bench/results/<timestamp>.json or
---output. Exit status: 0 done, 1 a request failed, 2 bad flags, 3 the device could not start.
+--output. Exit status: 0 done, 1 a request failed (the run stops at the first; no JSON), 2 bad
+flags, 3 the device could not start.
 
 Flags:
 ${formatFlagHelp([

@@ -10,6 +10,8 @@ import { ceilingRun, drive, quantile } from './drive.js';
 import type { Row } from './results.js';
 
 export interface RowSpec {
+  /** What the row is, for error messages (as the progress line names it). */
+  readonly what: string;
   readonly mode: Row['mode'];
   readonly algorithm: string;
   readonly sizeBytes: number;
@@ -24,11 +26,10 @@ export interface RowSpec {
 /** Rounds per row: enough to interleave, few enough that each slice is long next to a timer tick. */
 const roundsFor = (durationMs: number): number => Math.max(1, Math.min(4, Math.floor(durationMs / 250)));
 
-export async function measureRow(f: VhostUserFrontend, deviceCpuSeconds: () => number, s: RowSpec): Promise<{ row: Row; failed: number }> {
+export async function measureRow(f: VhostUserFrontend, deviceCpuSeconds: () => number, s: RowSpec): Promise<Row> {
   const rounds = roundsFor(s.durationMs);
   let requests = 0;
   let seconds = 0;
-  let failed = 0;
   let kicks = 0;
   let calls = 0;
   let maxInFlight = 0;
@@ -43,11 +44,10 @@ export async function measureRow(f: VhostUserFrontend, deviceCpuSeconds: () => n
     ceilSeconds += c.seconds;
     ceilCpu += c.cpuSeconds;
     const cpu0 = deviceCpuSeconds();
-    const r = await drive(f, { prepared: s.prepared, durationMs: s.durationMs / rounds, recordLatency: s.depth === 1 });
+    const r = await drive(f, { what: s.what, prepared: s.prepared, durationMs: s.durationMs / rounds, recordLatency: s.depth === 1 });
     cpu += deviceCpuSeconds() - cpu0;
     requests += r.requests;
     seconds += r.seconds;
-    failed += r.failed;
     kicks += r.kicks;
     calls += r.calls;
     maxInFlight = Math.max(maxInFlight, r.maxInFlight);
@@ -60,7 +60,7 @@ export async function measureRow(f: VhostUserFrontend, deviceCpuSeconds: () => n
   const ceilingCpuSecondsPerGB = ceilCpu / gb(ceilOps);
   const p50 = quantile(latencies, 0.5);
   const p99 = quantile(latencies, 0.99);
-  const row: Row = {
+  return {
     mode: s.mode,
     algorithm: s.algorithm,
     sizeBytes: s.sizeBytes,
@@ -79,5 +79,4 @@ export async function measureRow(f: VhostUserFrontend, deviceCpuSeconds: () => n
     requestsPerCall: calls === 0 ? null : requests / calls,
     maxInFlight,
   };
-  return { row, failed };
 }

@@ -7,6 +7,7 @@
 export { CryptoDevice, type CryptoDeviceOptions, type CryptoStatsSink } from './crypto/device.js';
 export { createCryptoBackend, BACKEND_KINDS, SERVICE_NAMES, type BackendKind, type CryptoBackend, type BackendCapabilities, type ServiceName } from './backends/index.js';
 export { ALGORITHM_NAMES } from './crypto/algorithms.js';
+export { statusName } from './crypto/status.js';
 export { VhostUserServer, type ServerEvents } from './vhost-user/server.js';
 export { MAX_POLL_US } from './vhost-user/vring.js';
 export { VhostUserCrypto } from './vhu-crypto.js';

@@ -82,6 +82,7 @@ export class VhostUserFrontend {
   readonly kicksSent: number[] = [];
   readonly callsReceived: number[] = [];
   private closed = false;
+  private readonly peerClosedListeners = new Set<() => void>();
   readonly dataQueues: number;
 
   private constructor(
@@ -105,6 +106,8 @@ export class VhostUserFrontend {
           this.closed = true;
           this.sockWatch.stop(); // a hung-up socket stays readable: stop watching it
           this.replyWaiter?.();
+          for (const listener of this.peerClosedListeners) listener();
+          this.peerClosedListeners.clear();
           return;
         }
         this.replies.push(...this.reader.push(buf.subarray(0, r.bytes), r.fds));
@@ -405,6 +408,16 @@ export class VhostUserFrontend {
   /** True once the device has closed the connection. */
   get peerClosed(): boolean {
     return this.closed;
+  }
+
+  /**
+   * Runs `listener` once when the device closes the connection from now on (check peerClosed
+   * first); returns a function that removes it. Chains in flight then never complete: whoever
+   * waits for them can give up here instead of at a timeout.
+   */
+  onPeerClosed(listener: () => void): () => void {
+    this.peerClosedListeners.add(listener);
+    return () => void this.peerClosedListeners.delete(listener);
   }
 
   close(): void {
