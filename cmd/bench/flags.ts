@@ -126,6 +126,8 @@ For each mode, algorithm, size, depth and queue count one row:
   ops/s, MB/s         completed requests and payload bytes (10^6) per second
   p50 µs, p99 µs      round-trip latency at depth 1 (frontend submit to completion)
   cpu s/GB            CPU seconds of the device process (all threads, /proc/<pid>/stat) per 10^9 payload bytes
+  dev busy            CPU seconds of the device process per second of its runs: 1.00 is one core busy
+                      throughout; lower, it waited for the frontend (above 1 with queue worker threads)
   ceil MB/s           the ceiling: node:crypto doing the same operation on the same size in a plain
                       loop in this process, alternating with the device run in up to 4 rounds per
                       row (same run, same noise)
@@ -158,7 +160,7 @@ ${formatFlagHelp([
   ['--rss-requests N', `requests after the rows before the device's RSS is read again (default ${FULL.rssRequests}; ${QUICK.rssRequests} with --quick)`],
   ['--openssl auto|off', 'run `openssl speed` for reference (default auto: when present; off with --quick)'],
   ['--output PATH', 'where to write the JSON (default bench/results/<timestamp>.json)'],
-  ['--profile DIR', 'run the device under node --cpu-prof and write its .cpuprofile into DIR (open it in Chrome DevTools)'],
+  ['--profile DIR', "run the device under node --cpu-prof and write its .cpuprofile into DIR (open it in Chrome DevTools); the profile spans the ceiling's turns too, when the device is idle (a third of each row): read idle time from dev busy instead"],
   ['--poll-us N', `the device's --poll-us (default: the device's, ${DEFAULT_POLL_US}); compare 0 with it to see what polling buys`],
   ['--datapath MODE', 'the device\'s --datapath: auto (default: queue worker threads when it has more than one\ndata queue), main, workers; compare two runs to see what the worker threads buy'],
   ['--device-cli PATH', 'run the device from another build of this CLI (bin/vcrypto.js of a checkout) to compare builds in one run'],

@@ -22,6 +22,11 @@ export const RowSchema = z.object({
   /** CPU seconds of the device process per 10^9 bytes of request payload. */
   deviceCpuSecondsPerGB: z.number().nonnegative(),
   /**
+   * CPU seconds of the device process (all threads) per second of the device runs: 1 is one
+   * core busy all the time; below it, the device waited for the frontend.
+   */
+  deviceBusy: z.number().nonnegative(),
+  /**
    * node:crypto doing the same operation on the same buffer size in a plain loop in the bench
    * process, alternating with the device run in a few rounds; CPU from process.cpuUsage().
    */
@@ -106,7 +111,7 @@ function sizeLabel(n: number): string {
 
 /** The result as an aligned text table with a footer for RSS and scaling. */
 export function formatTable(r: BenchResult): string {
-  const head = ['mode', 'algorithm', 'size', 'depth', 'q', 'ops/s', 'MB/s', 'p50 µs', 'p99 µs', 'cpu s/GB', 'ceil MB/s', 'ceil s/GB', 'ratio', 'cpu ratio', 'openssl MB/s', 'req/kick', 'req/call'];
+  const head = ['mode', 'algorithm', 'size', 'depth', 'q', 'ops/s', 'MB/s', 'p50 µs', 'p99 µs', 'cpu s/GB', 'dev busy', 'ceil MB/s', 'ceil s/GB', 'ratio', 'cpu ratio', 'openssl MB/s', 'req/kick', 'req/call'];
   const body = r.rows.map((x) => [
     x.mode,
     x.algorithm,
@@ -118,6 +123,7 @@ export function formatTable(r: BenchResult): string {
     f(x.latencyUs?.p50, 1),
     f(x.latencyUs?.p99, 1),
     f(x.deviceCpuSecondsPerGB, 2),
+    f(x.deviceBusy, 2),
     f(x.ceiling.mbPerSecond, 1),
     f(x.ceiling.cpuSecondsPerGB, 2),
     f(x.ratio, 2),

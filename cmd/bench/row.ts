@@ -71,6 +71,7 @@ export async function measureRow(f: VhostUserFrontend, deviceCpuSeconds: () => n
     device: { opsPerSecond, mbPerSecond: (opsPerSecond * s.sizeBytes) / 1e6 },
     latencyUs: p50 !== undefined && p99 !== undefined ? { p50, p99 } : null,
     deviceCpuSecondsPerGB,
+    deviceBusy: cpu / seconds,
     ceiling: { opsPerSecond: ceilingOpsPerSecond, mbPerSecond: (ceilingOpsPerSecond * s.sizeBytes) / 1e6, cpuSecondsPerGB: ceilingCpuSecondsPerGB },
     ratio: opsPerSecond / ceilingOpsPerSecond,
     cpuRatio: deviceCpuSecondsPerGB === 0 ? null : ceilingCpuSecondsPerGB / deviceCpuSecondsPerGB,

@@ -92,7 +92,7 @@ describe('vcrypto bench', () => {
     requireBuild();
     const r = spawnSync(process.execPath, [CLI, 'bench', '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    for (const word of ['--quick', '--datapath', '--algorithms', '--sizes', '--depths', '--queues', '--duration', '--output', '--profile', 'cpu s/GB', 'ratio', 'p99']) {
+    for (const word of ['--quick', '--datapath', '--algorithms', '--sizes', '--depths', '--queues', '--duration', '--output', '--profile', 'cpu s/GB', 'dev busy', 'ratio', 'p99']) {
       expect(r.stdout).toContain(word);
     }
   });
