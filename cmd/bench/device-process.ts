@@ -92,6 +92,25 @@ export class DeviceProcess {
     return { residentBytes: kb('VmRSS'), anonBytes: kb('RssAnon') };
   }
 
+  /**
+   * What the device last wrote on stderr (its last `lines` lines), once it has exited or
+   * `waitMs` has passed: why a device that dropped the connection went away.
+   */
+  async lastWords(waitMs: number, lines = 5): Promise<string> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, waitMs);
+        this.child.once('exit', () => {
+          clearTimeout(timer);
+          r();
+        });
+      });
+    }
+    const how = this.child.exitCode !== null ? `exit status ${this.child.exitCode}` : this.child.signalCode !== null ? `signal ${this.child.signalCode}` : 'still running';
+    const tail = this.stderr.trim().split('\n').slice(-lines).join('\n');
+    return tail === '' ? `${how}, nothing on stderr` : `${how}; its last output:\n${tail}`;
+  }
+
   /** SIGTERM, then waits for the exit (the CPU profile is written on the way out). */
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {

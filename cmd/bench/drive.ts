@@ -65,8 +65,8 @@ export class DriveRequestError extends Error {
 /** The device closed the connection with requests in flight. */
 export class DriveDisconnectedError extends Error {
   readonly code = 'VCRYPTO_ERR_BENCH_DISCONNECTED';
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'DriveDisconnectedError';
   }
 }

@@ -16,7 +16,7 @@ import { VhostUserFrontend, type PreparedRequest } from '../../device-core/src/i
 import { EXIT_ENVIRONMENT, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../internal/exit-codes.js';
 import { FlagError, parseFlags } from '../internal/flags.js';
 import { DeviceProcess, BenchDeviceError } from './device-process.js';
-import { drive } from './drive.js';
+import { drive, DriveDisconnectedError } from './drive.js';
 import { measureRow } from './row.js';
 import { machineScaling } from './thread-ceiling.js';
 import { BENCH_FLAG_OPTIONS, BENCH_HELP, BenchFlagsSchema, planOf, type BenchPlan } from './flags.js';
@@ -137,6 +137,10 @@ async function runMode(mode: Mode, plan: BenchPlan, measureRss: boolean, openssl
     } finally {
       f.close();
     }
+  } catch (e: unknown) {
+    // Say why the device went away, when it said so itself.
+    if (e instanceof DriveDisconnectedError) throw new DriveDisconnectedError(`${e.message}; the device: ${await device.lastWords(2000)}`, { cause: e });
+    throw e;
   } finally {
     await device.stop();
   }

@@ -18,12 +18,16 @@ describe('vcrypto bench after a failed request', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vcrypto-bench-errors-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** A --device-cli: this CLI with `deviceArgs` added, writing the device's pid to `pidFile` first. */
+  /**
+   * A --device-cli: this CLI with `deviceArgs` added, writing the device's pid to `pidFile` first.
+   * On SIGUSR2 it crashes with an uncaught exception, as a device with a bug would.
+   */
   function deviceCli(name: string, deviceArgs: string[] = []): { cli: string; pidFile: string } {
     const cli = join(dir, `${name}.mjs`);
     const pidFile = join(dir, `${name}.pid`);
     writeFileSync(cli, [
       `(await import('node:fs')).writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));`,
+      `process.on('SIGUSR2', () => setImmediate(() => { throw new Error('simulated device crash'); }));`,
       `process.argv.push(...${JSON.stringify(deviceArgs)});`,
       `await import(${JSON.stringify(pathToFileURL(CLI).href)});`,
     ].join('\n'));
@@ -49,11 +53,10 @@ describe('vcrypto bench after a failed request', () => {
     expect(alive(Number(readFileSync(pidFile, 'utf8'))), 'the device was stopped').toBe(false);
   }, 60_000);
 
-  it('stops when the device goes away mid-row, without waiting for the stall watchdog', async () => {
-    requireBuild();
-    const { cli, pidFile } = deviceCli('killed');
-    const output = join(dir, 'killed.json');
-    // Long rows, so the device is killed while one is being measured.
+  /** A bench with one long depth-1 row, resolved once that row is being measured. */
+  async function benchInLongRow(name: string): Promise<{ devicePid: number; stderr: () => string; exited: Promise<number | null>; output: string; kill: () => void }> {
+    const { cli, pidFile } = deviceCli(name);
+    const output = join(dir, `${name}.json`);
     const bench = spawn(
       process.execPath,
       [CLI, 'bench', '--quick', '--modes', 'device', '--algorithms', 'sha256', '--sizes', '64', '--depths', '1', '--duration', '20000', '--device-cli', cli, '--output', output],
@@ -62,16 +65,33 @@ describe('vcrypto bench after a failed request', () => {
     let stderr = '';
     bench.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => bench.once('exit', (code) => resolve(code)));
+    await until('the row starts', () => stderr.includes('bench: device sha256 64 B depth 1 queues 1'), 30_000);
+    return { devicePid: Number(readFileSync(pidFile, 'utf8')), stderr: () => stderr, exited, output, kill: () => bench.kill('SIGKILL') };
+  }
+
+  it('stops when the device goes away mid-row, without waiting for the stall watchdog', async () => {
+    requireBuild();
+    const b = await benchInLongRow('killed');
     try {
-      await until('the row starts', () => stderr.includes('bench: device sha256 64 B depth 1 queues 1'), 30_000);
-      const devicePid = Number(readFileSync(pidFile, 'utf8'));
-      process.kill(devicePid, 'SIGKILL');
-      expect(await exited, stderr).toBe(1);
-      expect(stderr).toContain('vcrypto bench: device sha256 64 B depth 1 queues 1: the device closed the connection');
-      expect(stderr).not.toContain('returned no request');
-      expect(existsSync(output)).toBe(false);
+      process.kill(b.devicePid, 'SIGKILL');
+      expect(await b.exited, b.stderr()).toBe(1);
+      expect(b.stderr()).toContain('vcrypto bench: device sha256 64 B depth 1 queues 1: the device closed the connection');
+      expect(b.stderr()).not.toContain('returned no request');
+      expect(existsSync(b.output)).toBe(false);
     } finally {
-      bench.kill('SIGKILL');
+      b.kill();
+    }
+  }, 60_000);
+
+  it('says what a device that crashed mid-row wrote before it went', async () => {
+    requireBuild();
+    const b = await benchInLongRow('crashed');
+    try {
+      process.kill(b.devicePid, 'SIGUSR2');
+      expect(await b.exited, b.stderr()).toBe(1);
+      expect(b.stderr()).toMatch(/the device closed the connection \(\d+ request\(s\) in flight\); the device: exit status \d+; its last output:\n[\s\S]*simulated device crash/);
+    } finally {
+      b.kill();
     }
   }, 60_000);
 });
