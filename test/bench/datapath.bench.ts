@@ -13,44 +13,17 @@ import { bench, describe } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { createCryptoBackend } from '../../device-core/src/backends/index.js';
 import { CryptoDevice } from '../../device-core/src/crypto/device.js';
-import { GuestMemory } from '../../device-core/src/memory/guest-memory.js';
-import { availRingBytes, usedRingBytes } from '../../device-core/src/spec/virtio.js';
-import { DriverRing, type BufferRef } from '../../device-core/src/testing/driver-ring.js';
-import { FRONTEND_UADDR_BASE, GuestArena } from '../../device-core/src/testing/guest-arena.js';
+import type { BufferRef } from '../../device-core/src/testing/driver-ring.js';
+import { createLoopbackQueue } from '../../device-core/src/testing/loopback-queue.js';
 import { layOut, sessionInput } from '../../device-core/src/testing/request-builder.js';
-import { SplitQueue } from '../../device-core/src/virtqueue/split-queue.js';
 import { DeviceStatsCollector } from '../../pkg/metrics/index.js';
 import { workload, type Algorithm } from '../../cmd/bench/workloads.js';
 
 const DEPTH = 32;
 const SIZE = 256;
 
-const arena = new GuestArena(256 << 20);
-const ring = new DriverRing(arena, SIZE);
-arena.sealRings();
-const memory = new GuestMemory([{ guestPhysAddr: 0, sizeBytes: arena.sizeBytes, userspaceAddr: FRONTEND_UADDR_BASE, bytes: arena.bytes }]);
-const queue = new SplitQueue({
-  memory,
-  size: SIZE,
-  desc: arena.view(ring.descGpa, 16 * SIZE),
-  avail: arena.view(ring.availGpa, availRingBytes(SIZE)),
-  used: arena.view(ring.usedGpa, usedRingBytes(SIZE)),
-  eventIdx: true,
-});
+const { ring, queue, place } = createLoopbackQueue(256 << 20, SIZE);
 const device = new CryptoDevice({ backend: createCryptoBackend('software'), maxDataQueues: 1, maxSessions: 16, maxSize: 4 << 20, stats: new DeviceStatsCollector([]) });
-
-/** Copies each segment of a laid-out request into pinned guest memory. */
-function place(req: ReturnType<typeof layOut>): BufferRef[] {
-  const bufs: BufferRef[] = [];
-  for (const [views, writable] of [[req.readable, false], [req.writable, true]] as const) {
-    for (const v of views) {
-      const gpa = arena.allocPinned(Math.max(1, v.length));
-      arena.view(gpa, v.length).set(v);
-      bufs.push({ gpa, len: v.length, writable });
-    }
-  }
-  return bufs;
-}
 
 function roundTrip(chains: readonly BufferRef[][]): void {
   for (const c of chains) ring.add(c, false);
