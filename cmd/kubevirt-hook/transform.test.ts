@@ -32,6 +32,15 @@ describe('vcrypto kubevirt-hook transform', () => {
     expect(t.out.trimEnd()).toBe(domainXml.trimEnd());
   });
 
+  it('names the file it cannot read', () => {
+    const t = io(domainXml);
+    expect(runTransform(['--vmi', '/nonexistent/vmi.json'], t)).toBe(2);
+    expect(t.err).toMatch(/^vcrypto kubevirt-hook transform: cannot read --vmi \/nonexistent\/vmi.json: ENOENT/);
+    const d = io('');
+    expect(runTransform(['--vmi', vmiPath, '--domain', '/nonexistent/domain.xml'], d)).toBe(2);
+    expect(d.err).toMatch(/cannot read --domain \/nonexistent\/domain.xml: ENOENT/);
+  });
+
   it('warns on stderr when the QEMU version is unknown', () => {
     const t = io(domainXml);
     expect(runTransform(['--vmi', vmiPath], t)).toBe(0);

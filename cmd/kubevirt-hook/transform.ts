@@ -36,11 +36,13 @@ export function runTransform(argv: string[], io: TransformIo = processIo): numbe
   }
   let vmi: string;
   let domain: string;
+  let reading = `--vmi ${flags.vmi}`;
   try {
     vmi = readFileSync(flags.vmi, 'utf8');
+    reading = flags.domain === undefined ? 'the domain XML on stdin' : `--domain ${flags.domain}`;
     domain = flags.domain === undefined ? io.readStdin() : readFileSync(flags.domain, 'utf8');
   } catch (e: unknown) {
-    io.stderr(`vcrypto kubevirt-hook transform: ${getErrorMessage(e)}\n`);
+    io.stderr(`vcrypto kubevirt-hook transform: cannot read ${reading}: ${getErrorMessage(e)}\n`);
     return EXIT_USAGE;
   }
   try {
