@@ -58,6 +58,9 @@ export function finish(c: Ctx, status: number, usedLen?: number): DataOutcome {
   return c.out;
 }
 
+/** The iv of a MAC that takes none: shared, it has no bytes to write. */
+const NO_IV = new Uint8Array(0);
+
 function backendStatus(e: BackendError): number {
   return statusForBackendError(e.kind);
 }
@@ -83,14 +86,19 @@ function run(c: Ctx, s: { b: import('../backends/types.js').BackendSession }, op
 }
 
 function cipherOnly(c: Ctx, s: Extract<DeviceSession, { kind: 'cipher' }>, encrypt: boolean): DataOutcome {
-  const [ivLen, srcLen, dstLen] = [u32(c.h, 24), u32(c.h, 28), u32(c.h, 32)];
+  const ivLen = u32(c.h, 24);
+  const srcLen = u32(c.h, 28);
+  const dstLen = u32(c.h, 32);
   if (ivLen + srcLen + dstLen > c.maxSize) return finish(c, S.VIRTIO_CRYPTO_ERR);
   if (dstLen < srcLen || !fits(c, srcLen)) return finish(c, S.VIRTIO_CRYPTO_BADMSG);
-  const f = takeAll(c, [ivLen, srcLen]);
-  if (f === null) return finish(c, S.VIRTIO_CRYPTO_BADMSG);
+  const iv = c.reader.take(ivLen);
+  const src = c.reader.take(srcLen);
+  if (iv === null || src === null) return finish(c, S.VIRTIO_CRYPTO_BADMSG);
   c.out.bytesIn = srcLen;
+  const direction = encrypt ? 'encrypt' : 'decrypt';
   const dst = encrypt ? c.req.writable[0] : undefined;
-  const r = run(c, s, { kind: 'cipher', direction: encrypt ? 'encrypt' : 'decrypt', iv: f[0]!, src: f[1]!, ...(dst !== undefined ? { dst } : {}) });
+  // Two literals, not a spread of an optional dst: a spread builds a throwaway object per request.
+  const r = run(c, s, dst === undefined ? { kind: 'cipher', direction, iv, src } : { kind: 'cipher', direction, iv, src, dst });
   if (!r.ok) return finish(c, backendStatus(r.error));
   writeAt(c.req.writable, 0, r.value);
   c.out.bytesOut = r.value.length;
@@ -135,7 +143,8 @@ function chained(c: Ctx, s: Extract<DeviceSession, { kind: 'chain' }>, encrypt: 
 }
 
 function digest(c: Ctx, s: Extract<DeviceSession, { kind: 'hash' | 'mac' }>): DataOutcome {
-  const [srcLen, resLen] = [u32(c.h, 24), u32(c.h, 28)];
+  const srcLen = u32(c.h, 24);
+  const resLen = u32(c.h, 28);
   if (srcLen + resLen > c.maxSize) return finish(c, S.VIRTIO_CRYPTO_ERR);
   if (resLen !== s.resultLen || !fits(c, resLen)) return finish(c, S.VIRTIO_CRYPTO_BADMSG);
   const src = c.reader.take(srcLen);
@@ -145,7 +154,7 @@ function digest(c: Ctx, s: Extract<DeviceSession, { kind: 'hash' | 'mac' }>): Da
   const gmac = s.algorithm === 'gmac-aes';
   if (gmac && srcLen < 12) return finish(c, S.VIRTIO_CRYPTO_BADMSG);
   const op: CryptoOp =
-    s.kind === 'hash' ? { kind: 'hash', src } : gmac ? { kind: 'mac', iv: src.subarray(0, 12), src: src.subarray(12) } : { kind: 'mac', src, iv: new Uint8Array(0) };
+    s.kind === 'hash' ? { kind: 'hash', src } : gmac ? { kind: 'mac', iv: src.subarray(0, 12), src: src.subarray(12) } : { kind: 'mac', src, iv: NO_IV };
   const r = run(c, s, op);
   if (!r.ok) return finish(c, backendStatus(r.error));
   writeAt(c.req.writable, 0, r.value);
@@ -154,16 +163,22 @@ function digest(c: Ctx, s: Extract<DeviceSession, { kind: 'hash' | 'mac' }>): Da
 }
 
 function aead(c: Ctx, s: Extract<DeviceSession, { kind: 'aead' }>, encrypt: boolean): DataOutcome {
-  const [ivLen, aadLen, srcLen, dstLen] = [u32(c.h, 24), u32(c.h, 28), u32(c.h, 32), u32(c.h, 36)];
+  const ivLen = u32(c.h, 24);
+  const aadLen = u32(c.h, 28);
+  const srcLen = u32(c.h, 32);
+  const dstLen = u32(c.h, 36);
   if (ivLen + aadLen + srcLen + dstLen > c.maxSize) return finish(c, S.VIRTIO_CRYPTO_ERR);
   const outLen = encrypt ? srcLen + s.tagLen : srcLen - s.tagLen;
   if (outLen < 0 || dstLen < outLen || !fits(c, outLen)) return finish(c, S.VIRTIO_CRYPTO_BADMSG);
-  const f = takeAll(c, [ivLen, srcLen, aadLen]);
-  if (f === null) return finish(c, S.VIRTIO_CRYPTO_BADMSG);
+  const iv = c.reader.take(ivLen);
+  const src = c.reader.take(srcLen);
+  const aad = c.reader.take(aadLen);
+  if (iv === null || src === null || aad === null) return finish(c, S.VIRTIO_CRYPTO_BADMSG);
   c.out.bytesIn = srcLen;
+  const direction = encrypt ? 'encrypt' : 'decrypt';
   // Sealing may write straight into the first writable view when the whole output fits there.
   const dst = encrypt ? c.req.writable[0] : undefined;
-  const r = run(c, s, { kind: 'aead', direction: encrypt ? 'encrypt' : 'decrypt', iv: f[0]!, src: f[1]!, aad: f[2]!, ...(dst !== undefined ? { dst } : {}) });
+  const r = run(c, s, dst === undefined ? { kind: 'aead', direction, iv, src, aad } : { kind: 'aead', direction, iv, src, aad, dst });
   if (!r.ok) return finish(c, backendStatus(r.error));
   writeAt(c.req.writable, 0, r.value);
   c.out.bytesOut = r.value.length;

@@ -83,7 +83,8 @@ export function writeAt(views: readonly Uint8Array[], offset: number, bytes: Uin
       continue;
     }
     const chunk = Math.min(v.length - skip, bytes.length - done);
-    v.set(bytes.subarray(done, done + chunk), skip);
+    // The usual case, all of bytes into one view, needs no subarray of it.
+    v.set(chunk === bytes.length ? bytes : bytes.subarray(done, done + chunk), skip);
     done += chunk;
     skip = 0;
   }
@@ -106,4 +107,9 @@ export function writeStatusLast(views: readonly Uint8Array[], status: number): n
 export const u32 = (b: Uint8Array, off: number): number =>
   (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
 
-export const u64 = (b: Uint8Array, off: number): bigint => BigInt(u32(b, off)) | (BigInt(u32(b, off + 4)) << 32n);
+export const u64 = (b: Uint8Array, off: number): bigint => {
+  const lo = u32(b, off);
+  const hi = u32(b, off + 4);
+  // Every data request reads its session id: one BigInt for an id below 2^32, not four.
+  return hi === 0 ? BigInt(lo) : BigInt(lo) | (BigInt(hi) << 32n);
+};

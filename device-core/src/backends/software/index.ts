@@ -109,20 +109,21 @@ export class SoftwareBackend implements CryptoBackend {
   }
 }
 
+function mismatch(s: SoftwareSession, op: CryptoOp): never {
+  throw new BackendError('invalid-argument', `a ${s.params.kind} session cannot run a ${op.kind} operation`);
+}
+
 function compute(s: SoftwareSession, op: CryptoOp): Uint8Array {
-  const mismatch = (): never => {
-    throw new BackendError('invalid-argument', `a ${s.params.kind} session cannot run a ${op.kind} operation`);
-  };
   switch (op.kind) {
     case 'cipher':
-      return s.params.kind === 'cipher' ? (s.engine as CipherEngine).run(op.direction, op.iv, op.src, op.dst) : mismatch();
+      return s.params.kind === 'cipher' ? (s.engine as CipherEngine).run(op.direction, op.iv, op.src, op.dst) : mismatch(s, op);
     case 'hash':
-      return s.params.kind === 'hash' ? (s.engine as HashEngine).run(op.src) : mismatch();
+      return s.params.kind === 'hash' ? (s.engine as HashEngine).run(op.src) : mismatch(s, op);
     case 'mac':
-      return s.params.kind === 'mac' ? (s.engine as MacEngine).run(op.src, op.iv) : mismatch();
+      return s.params.kind === 'mac' ? (s.engine as MacEngine).run(op.src, op.iv) : mismatch(s, op);
     case 'aead':
-      return s.params.kind === 'aead' ? (s.engine as AeadEngine).run(op.direction, op.iv, op.aad, op.src, op.dst) : mismatch();
+      return s.params.kind === 'aead' ? (s.engine as AeadEngine).run(op.direction, op.iv, op.aad, op.src, op.dst) : mismatch(s, op);
     case 'akcipher':
-      return s.params.kind === 'akcipher' ? (s.engine as AkcipherEngine).run(op.operation, op.src, op.digest, op.maxOutputLen) : mismatch();
+      return s.params.kind === 'akcipher' ? (s.engine as AkcipherEngine).run(op.operation, op.src, op.digest, op.maxOutputLen) : mismatch(s, op);
   }
 }
