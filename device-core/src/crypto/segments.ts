@@ -18,6 +18,12 @@ export function totalLength(views: readonly Uint8Array[]): number {
   return n;
 }
 
+/**
+ * What take(0) returns (an empty AAD, say): it has no bytes to alias or write, so one shared
+ * view serves every request; a new Uint8Array(0) per call allocates an ArrayBuffer each time.
+ */
+const EMPTY = new Uint8Array(0);
+
 /** A cursor over the readable views. take() returns null when the chain holds too few bytes. */
 export class RequestReader {
   private index = 0;
@@ -39,7 +45,7 @@ export class RequestReader {
    */
   take(n: number): Uint8Array | null {
     if (n < 0 || n > this.remaining) return null;
-    if (n === 0) return new Uint8Array(0);
+    if (n === 0) return EMPTY;
     while (this.index < this.views.length && this.offset === this.views[this.index]!.length) {
       this.index++;
       this.offset = 0;
