@@ -120,14 +120,19 @@ static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
   return 1;
 }
 
+/* Copies a JS string into buf with its NUL; a string of cap bytes or more is refused, not cut. */
 static int get_string(napi_env env, napi_value v, char *buf, size_t cap) {
   size_t len;
-  if (napi_get_value_string_utf8(env, v, buf, cap, &len) != napi_ok) {
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
     napi_throw_type_error(env, NULL, "expected a string");
     return 0;
   }
-  if (len >= cap - 1) {
+  if (len >= cap) {
     napi_throw_range_error(env, NULL, "string too long");
+    return 0;
+  }
+  if (napi_get_value_string_utf8(env, v, buf, cap, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected a string");
     return 0;
   }
   return 1;

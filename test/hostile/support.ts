@@ -46,7 +46,10 @@ export async function startDevice(args: string[] = [], env: Record<string, strin
   child.stdout!.on('data', (d: Buffer) => (out += d.toString('latin1')));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString('latin1')));
   const alive = (): boolean => child.exitCode === null && child.signalCode === null;
-  await until('the device listens', () => existsSync(socket) || !alive(), 15_000);
+  // The socket file appears at bind(), a moment before listen(): a connect in between is
+  // refused. The device logs once it listens.
+  const listening = (): boolean => out.includes('Listening for a vhost-user frontend') || err.includes('Listening for a vhost-user frontend');
+  await until('the device listens', () => (existsSync(socket) && listening()) || !alive(), 15_000);
   if (!alive()) throw new Error(`the device exited at start: ${err}`);
   return {
     child,
