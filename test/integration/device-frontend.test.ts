@@ -29,7 +29,8 @@ describe('vcrypto device over its socket, driven by the project frontend', () =>
     socket = join(dir, 'vhost.sock');
     device = spawn(process.execPath, [CLI, 'device', '--socket', socket, '--queues', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
     device.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    await until('the device listens', () => existsSync(socket), 15_000);
+    // The file appears at bind(), a moment before listen(); the device logs once it listens.
+    await until('the device listens', () => existsSync(socket) && stderr.includes('Listening for a vhost-user frontend'), 15_000);
   });
 
   afterAll(() => {
