@@ -127,7 +127,8 @@ For each mode, algorithm, size, depth and queue count one row:
   p50 µs, p99 µs      round-trip latency at depth 1 (frontend submit to completion)
   cpu s/GB            CPU seconds of the device process (all threads, /proc/<pid>/stat) per 10^9 payload bytes
   dev busy            CPU seconds of the device process per second of its runs: 1.00 is one core busy
-                      throughout; lower, it waited for the frontend (above 1 with queue worker threads)
+                      throughout; lower, it waited for the frontend (above 1 when other threads work too:
+                      queue workers beside the main thread, V8's helper threads)
   ceil MB/s           the ceiling: node:crypto doing the same operation on the same size in a plain
                       loop in this process, alternating with the device run in up to 4 rounds per
                       row (same run, same noise)
