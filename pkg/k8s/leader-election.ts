@@ -8,6 +8,9 @@
  * (on SIGTERM) empties holderIdentity so a standby takes over at once. Knows no controller.
  */
 import type { KubeClient } from './client.js';
+
+/** The calls the elector makes: a KubeClient, or anything that answers these three alike. */
+export type LeaseClient = Pick<KubeClient, 'get' | 'create' | 'update'>;
 import { isAlreadyExists, isConflict, isNotFound } from './errors.js';
 import { RESOURCES, type KubeObject } from './resource.js';
 
@@ -35,6 +38,9 @@ export interface LeaderElectionOptions {
   readonly onError?: (err: unknown) => void;
 }
 
+/** Reads and writes a release tries before it gives up on a lease that keeps changing. */
+const RELEASE_TRIES = 3;
+
 /** Lease timestamps are metav1.MicroTime: RFC 3339 with microseconds. */
 const microTime = (ms: number): string => new Date(ms).toISOString().replace(/Z$/, '000Z');
 
@@ -43,11 +49,13 @@ export class LeaderElector {
   private stopped = true;
   private timer: NodeJS.Timeout | undefined;
   private lastRenewMs = 0;
+  /** The attempt in flight, if any: stop() lets it finish before it releases the lease. */
+  private attempt: Promise<void> | undefined;
   private readonly durationMs: number;
   private readonly deadlineMs: number;
   private readonly retryMs: number;
 
-  constructor(private readonly client: KubeClient, private readonly o: LeaderElectionOptions) {
+  constructor(private readonly client: LeaseClient, private readonly o: LeaderElectionOptions) {
     this.durationMs = o.leaseDurationMs ?? 15_000;
     this.deadlineMs = o.renewDeadlineMs ?? 10_000;
     this.retryMs = o.retryPeriodMs ?? 2_000;
@@ -62,18 +70,29 @@ export class LeaderElector {
     this.tick();
   }
 
-  /** Stops campaigning; a leader gives the lease up so another replica can take it at once. */
+  /**
+   * Stops campaigning; a leader gives the lease up so another replica can take it at once. A
+   * renewal in flight finishes first: released under it, the release would carry a stale
+   * resourceVersion and be refused, and the lease would stay held until it expired.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    await this.attempt;
     if (this.leading) {
-      try {
-        const lease = await this.client.get<Lease>(RESOURCES.lease, this.o.name, this.o.namespace);
-        if (lease.spec?.holderIdentity === this.o.identity) {
-          await this.client.update(RESOURCES.lease, { ...lease, spec: { ...lease.spec, holderIdentity: null, renewTime: null, acquireTime: null, leaseDurationSeconds: 1 } });
+      for (let tries = 0; ; tries++) {
+        try {
+          const lease = await this.client.get<Lease>(RESOURCES.lease, this.o.name, this.o.namespace);
+          if (lease.spec?.holderIdentity === this.o.identity) {
+            await this.client.update(RESOURCES.lease, { ...lease, spec: { ...lease.spec, holderIdentity: null, renewTime: null, acquireTime: null, leaseDurationSeconds: 1 } });
+          }
+          break;
+        } catch (e: unknown) {
+          // A conflict means the lease changed since it was read: read it again, a few times.
+          if (isConflict(e) && tries < RELEASE_TRIES - 1) continue;
+          this.o.onError?.(e);
+          break;
         }
-      } catch (e: unknown) {
-        this.o.onError?.(e);
       }
       this.setLeading(false);
     }
@@ -81,7 +100,7 @@ export class LeaderElector {
 
   private tick(): void {
     if (this.stopped) return;
-    this.tryAcquireOrRenew()
+    this.attempt = this.tryAcquireOrRenew()
       .then((outcome) => {
         if (outcome === 'held') {
           this.lastRenewMs = Date.now();
@@ -93,6 +112,7 @@ export class LeaderElector {
         if (this.leading && Date.now() - this.lastRenewMs > this.deadlineMs) this.setLeading(false);
       })
       .finally(() => {
+        this.attempt = undefined;
         if (!this.stopped) this.timer = setTimeout(() => this.tick(), this.retryMs);
       });
   }
