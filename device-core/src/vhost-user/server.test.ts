@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The server's socket file: a listening socket at its path, replacing a stale socket and
- * refusing any other file; a path of 107 bytes (the most a socket address holds) works and one
+ * refusing any other file (and a server that closes late leaves its replacement's socket
+ * alone); a path of 107 bytes (the most a socket address holds) works and one
  * of 108 is refused rather than cut short; removed on close. Real sockets (the native addon).
  */
 import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -71,7 +72,12 @@ describe('VhostUserServer socket file', () => {
     const second = server(path);
     second.listen();
     expect(accepts(path)).toBe(true);
+    // The first one closing late removes only its own socket, not the one that replaced it.
+    first.close();
+    expect(lstatSync(path).isSocket()).toBe(true);
+    expect(accepts(path)).toBe(true);
     second.close();
+    expect(readdirSync(dir)).toEqual([]);
     const file = join(dir, 'not-a-socket');
     writeFileSync(file, 'data');
     expect(() => server(file).listen()).toThrow(VhostUserSocketError);

@@ -2,10 +2,11 @@
 /**
  * The vhost-user server socket: listens on a path (QEMU connects as the client), serves one
  * frontend at a time and accepts the next when it leaves, cleanly or killed. New connections
- * wait in the listen backlog meanwhile. Removes its socket file when closed. Knows nothing of
+ * wait in the listen backlog meanwhile. Removes its socket file when closed, unless another
+ * server has replaced it since. Knows nothing of
  * crypto; builds a fresh backend state per frontend through the supplied factory.
  */
-import { existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
 import { closeFds, unixAccept, unixListen, watchFd, type FdWatch } from '../os/index.js';
 import { NO_TRACE, type Tracer } from '../util/trace.js';
 import type { VhostUserBackend } from './backend.js';
@@ -29,6 +30,8 @@ export interface VhostUserServerOptions {
 
 export class VhostUserServer {
   private listenFd = -1;
+  /** The socket file this server bound (device and inode), so close() removes only its own. */
+  private bound: Pick<Stats, 'dev' | 'ino'> | undefined;
   private listenWatch: FdWatch | undefined;
   private current: Connection | undefined;
   private nextId = 1;
@@ -49,6 +52,7 @@ export class VhostUserServer {
     }
     try {
       this.listenFd = unixListen(path, 8);
+      this.bound = lstatSync(path);
     } catch (e: unknown) {
       throw new VhostUserSocketError(`cannot listen on ${path}`, { cause: e });
     }
@@ -87,7 +91,9 @@ export class VhostUserServer {
     if (this.listenFd >= 0) closeFds([this.listenFd]);
     this.listenFd = -1;
     try {
-      if (existsSync(this.o.socketPath)) unlinkSync(this.o.socketPath);
+      // Another process may have replaced the socket since (a new device for the same slot).
+      const now = lstatSync(this.o.socketPath, { throwIfNoEntry: false });
+      if (now !== undefined && this.bound !== undefined && now.dev === this.bound.dev && now.ino === this.bound.ino) unlinkSync(this.o.socketPath);
     } catch {
       // the socket file is already gone or its folder was removed; nothing is left to clean
     }
