@@ -3,7 +3,7 @@
  * The flags of `vcrypto agent`: their schema, defaults and help text. Nothing else.
  */
 import { z } from 'zod';
-import { formatFlagHelp, type FlagOptions } from '../internal/flags.js';
+import { formatFlagHelp, uidGidFlag, type FlagOptions } from '../internal/flags.js';
 
 export const AGENT_FLAG_OPTIONS: FlagOptions = {
   'pool-config': { type: 'string' },
@@ -29,14 +29,7 @@ export const AgentFlagsSchema = z.object({
   nodeName: z.string({ error: 'is required: this node\'s name (the downward API spec.nodeName)' }).min(1),
   stateDir: z.string().min(1).default('/var/lib/vcrypto'),
   devicePluginDir: z.string().min(1).default('/var/lib/kubelet/device-plugins'),
-  socketOwner: z
-    .string()
-    .regex(/^\d+:\d+$/, 'must be UID:GID, e.g. 107:107')
-    .default('107:107')
-    .transform((s) => {
-      const [uid, gid] = s.split(':').map(Number);
-      return { uid: uid ?? 107, gid: gid ?? 107 };
-    }),
+  socketOwner: uidGidFlag().default({ uid: 107, gid: 107 }),
   healthPort: int(0, 65535).default(8095),
   healthAddress: z.string().min(1).default('0.0.0.0'),
   configPollMs: int(100, 3_600_000).default(5000),

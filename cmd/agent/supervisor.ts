@@ -2,8 +2,8 @@
 /**
  * Keeps one `vcrypto device` process per slot of a pool running on
  * <state-dir>/<pool>/<slot>/vhost.sock. A slot's folder is created (owner uid/gid, mode 0770)
- * before the slot is reported; its socket gets the same owner and mode 0660 once the process
- * serves. A process that exits is restarted after a capped exponential backoff, its slot
+ * before the slot is reported; the device process gives its socket the same owner and mode 0660
+ * before it listens (--socket-owner, --socket-mode). A process that exits is restarted after a capped exponential backoff, its slot
  * unhealthy meanwhile. A slot in use (a VM connected, or allocated moments ago and not yet
  * connected) is never stopped on purpose: pool changes (fewer slots, other backend or limits)
  * wait until its VM leaves. On start it adopts what an earlier agent left (a live device with a
@@ -230,8 +230,9 @@ export class Supervisor {
     return this.#config?.socketOwner ?? this.#o.socketOwner;
   }
 
+  /** What a device process was started with; a slot started otherwise is restarted once idle. */
   #argsKey(): string {
-    return JSON.stringify(this.#config?.deviceArgs ?? []);
+    return JSON.stringify({ args: this.#config?.deviceArgs ?? [], owner: this.#owner() });
   }
 
   #pidPath(index: number): string {
@@ -271,7 +272,8 @@ export class Supervisor {
     slot.intent = undefined;
     slot.phase = 'starting';
     slot.startedAt = Date.now();
-    const args = ['device', '--socket', slot.socketPath, '--stats-file', this.#statsPath(slot.index), ...this.#config.deviceArgs];
+    const { uid, gid } = this.#owner();
+    const args = ['device', '--socket', slot.socketPath, '--socket-owner', `${uid}:${gid}`, '--socket-mode', SOCKET_MODE.toString(8), '--stats-file', this.#statsPath(slot.index), ...this.#config.deviceArgs];
     let handle: ChildDevice;
     try {
       this.#prepareFolder(slot);
@@ -299,18 +301,6 @@ export class Supervisor {
     return {
       onListening: () => {
         if (!mine()) return;
-        const { uid, gid } = this.#owner();
-        try {
-          chownSync(slot.socketPath, uid, gid);
-          chmodSync(slot.socketPath, SOCKET_MODE);
-        } catch (e: unknown) {
-          this.#log.error('Slot socket could not be given its owner and mode; restarting it', {
-            slot: slot.index,
-            err: new SlotDirError(`cannot chown/chmod ${slot.socketPath}`, { cause: e }),
-          });
-          slot.handle?.signal('SIGTERM');
-          return;
-        }
         slot.phase = 'serving';
         this.#log.info('Slot is serving', { slot: slot.index, socket: slot.socketPath });
         this.#emit();

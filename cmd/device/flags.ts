@@ -4,10 +4,12 @@
  */
 import { z } from 'zod';
 import { ALGORITHM_NAMES, MAX_POLL_US, SERVICE_NAMES } from '../../device-core/src/index.js';
-import { formatFlagHelp, type FlagOptions } from '../internal/flags.js';
+import { formatFlagHelp, octalModeFlag, uidGidFlag, type FlagOptions } from '../internal/flags.js';
 
 export const DEVICE_FLAG_OPTIONS: FlagOptions = {
   socket: { type: 'string' },
+  'socket-owner': { type: 'string' },
+  'socket-mode': { type: 'string' },
   backend: { type: 'string' },
   'kernel-driver': { type: 'string' },
   queues: { type: 'string' },
@@ -44,6 +46,8 @@ const nameList = (allowed: readonly string[], what: string) =>
 
 export const DeviceFlagsSchema = z.object({
   socket: z.string({ error: 'is required: the path of the vhost-user socket to listen on' }).min(1),
+  socketOwner: uidGidFlag().optional(),
+  socketMode: octalModeFlag().optional(),
   backend: z.enum(['software', 'kernel', 'auto'], { error: "must be 'software', 'kernel' or 'auto'" }).default('software'),
   kernelDriver: z.string().min(1).max(127).optional(),
   queues: int(1, 64).default(1),
@@ -73,6 +77,8 @@ removes the socket.
 Flags:
 ${formatFlagHelp([
   ['--socket PATH', 'unix socket to listen on (required); a stale socket file is replaced'],
+  ['--socket-owner UID:GID', 'give the socket file this owner before listening, in numbers (id -u NAME, id -g NAME);\nneeds root for another user. Default: the user running the device'],
+  ['--socket-mode MODE', 'give the socket file these permission bits before listening, in octal (e.g. 0660:\nowner and group may connect). Default: what the umask leaves. QEMU needs write\npermission on the socket to connect'],
   ['--backend NAME', 'crypto backend (default software): software (OpenSSL through node:crypto); kernel (the\nLinux kernel crypto API through AF_ALG, hardware drivers first); auto (kernel for what a\nhardware kernel driver serves, software for the rest; software only where AF_ALG is missing)'],
   ['--kernel-driver NAME', 'kernel and auto: use this kernel driver (its /proc/crypto driver name) for what it serves'],
   ['--queues N', 'data queues offered to a full-device frontend, 1..64 (default 1); QEMU cryptodev uses queue 0'],

@@ -57,6 +57,8 @@ export async function startDevice(flags: DeviceFlags, log: Logger): Promise<Runn
     backend: new VhostUserCrypto({ device, dataQueues: flags.queues, maxQueueSize: flags.queueSize, queueStats: stats, ...(workers !== undefined ? { remoteRings: workers.pool } : {}) }),
     tracer,
     pollUs: flags.pollUs,
+    ...(flags.socketOwner !== undefined ? { socketOwner: flags.socketOwner } : {}),
+    ...(flags.socketMode !== undefined ? { socketMode: flags.socketMode } : {}),
     events: {
       onListening: (path) => log.info('Listening for a vhost-user frontend', { socket: path, backend: backend.name, queues: flags.queues, datapath: workers === undefined ? 'main thread' : `${workers.pool.size} queue worker threads`, pollUs: flags.pollUs }),
       onConnected: (id) => {

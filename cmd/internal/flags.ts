@@ -5,7 +5,7 @@
  * turn a FlagError into exit code 2 (EXIT_USAGE).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
 export class FlagError extends Error {
@@ -82,3 +82,20 @@ export function parseCommandLine<S extends z.ZodType<{ help?: boolean | undefine
   }
   return { flags };
 }
+
+/** A `UID:GID` flag value, both numbers (names are not looked up: use `id -u NAME`, `id -g NAME`). */
+export const uidGidFlag = () =>
+  z
+    .string()
+    .regex(/^\d{1,10}:\d{1,10}$/, 'must be UID:GID in numbers, e.g. 107:107')
+    .transform((s) => {
+      const [uid = 0, gid = 0] = s.split(':').map(Number);
+      return { uid, gid };
+    });
+
+/** Permission bits written in octal, e.g. 0660 or 660. */
+export const octalModeFlag = () =>
+  z
+    .string()
+    .regex(/^0?[0-7]{3}$/, 'must be permission bits in octal, e.g. 0660')
+    .transform((s) => parseInt(s, 8));

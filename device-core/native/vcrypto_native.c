@@ -299,21 +299,29 @@ static int fill_sockaddr(napi_env env, napi_value v, struct sockaddr_un *sa) {
   return get_string(env, v, sa->sun_path, sizeof sa->sun_path);
 }
 
-/* unixListen(path, backlog) -> non-blocking listening fd */
-static napi_value unix_listen_js(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+/* unixBind(path) -> non-blocking unix stream socket bound to path, not yet listening. The caller
+ * sets the socket file's owner and mode before listenFd(), so no client can connect before then. */
+static napi_value unix_bind_js(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
   struct sockaddr_un sa;
-  int32_t backlog;
-  if (!get_args(env, info, 2, argv) || !fill_sockaddr(env, argv[0], &sa) || !get_i32(env, argv[1], &backlog))
-    return NULL;
+  if (!get_args(env, info, 1, argv) || !fill_sockaddr(env, argv[0], &sa)) return NULL;
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, "socket", errno);
-  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, backlog) < 0) {
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
     int e = errno;
     close(fd);
-    return throw_errno(env, "bind/listen", e);
+    return throw_errno(env, "bind", e);
   }
   return make_i32(env, fd);
+}
+
+/* listenFd(fd, backlog): starts accepting connections on a bound socket */
+static napi_value listen_fd_js(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd, backlog;
+  if (!get_args(env, info, 2, argv) || !get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &backlog)) return NULL;
+  if (listen(fd, backlog) < 0) return throw_errno(env, "listen", errno);
+  return NULL;
 }
 
 /* unixAccept(listenFd) -> non-blocking connection fd, or -1 when none is pending */
@@ -706,7 +714,8 @@ NAPI_MODULE_INIT() {
       {"eventfdWrite", NULL, eventfd_write_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"eventfdRead", NULL, eventfd_read_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_js, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"unixListen", NULL, unix_listen_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unixBind", NULL, unix_bind_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"listenFd", NULL, listen_fd_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unixAccept", NULL, unix_accept_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unixConnect", NULL, unix_connect_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendMsg", NULL, send_msg_js, NULL, NULL, NULL, napi_enumerable, NULL},

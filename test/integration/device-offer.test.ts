@@ -3,9 +3,11 @@
  * What a `vcrypto device` process offers when its operator narrows it: --services and
  * --algorithms shape the config space and refuse sessions outside them (NOTSUPP), and
  * --queue-size disconnects a frontend that sets up a larger ring while the process serves the
- * next one. A real device process over its socket, driven by the project frontend.
+ * next one; --socket-owner and --socket-mode set the socket file's rights. A real device process
+ * over its socket, driven by the project frontend.
  */
 import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VhostUserFrontend } from '../../device-core/src/testing/frontend.js';
@@ -78,5 +80,24 @@ describe('vcrypto device narrowed by --services, --algorithms and --queue-size',
     const badSize = run('--queue-size', '300');
     expect(badSize.status).toBe(2);
     expect(badSize.stderr).toMatch(/invalid value for --queue-size: must be a power of two/);
+    const badMode = run('--socket-mode', 'rw-rw----');
+    expect(badMode.status).toBe(2);
+    expect(badMode.stderr).toMatch(/invalid value for --socket-mode: must be permission bits in octal, e.g. 0660/);
+    const badOwner = run('--socket-owner', 'qemu:kvm');
+    expect(badOwner.status).toBe(2);
+    expect(badOwner.stderr).toMatch(/invalid value for --socket-owner: must be UID:GID in numbers/);
+  });
+
+  it('gives its socket the owner and mode of --socket-owner and --socket-mode before it listens', async () => {
+    const uid = process.getuid?.() ?? 0;
+    // Only root may give a file to someone else; anyone may name themselves and a group of theirs.
+    const owner = uid === 0 ? '4242:4243' : `${uid}:${process.getgid?.() ?? 0}`;
+    const owned = await startDevice(['--socket-owner', owner, '--socket-mode', '0640']);
+    try {
+      const st = statSync(owned.socket);
+      expect(`${st.uid}:${st.gid} ${(st.mode & 0o777).toString(8)}`).toBe(`${owner} 640`);
+    } finally {
+      await owned.stop();
+    }
   });
 });

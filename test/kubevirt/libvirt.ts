@@ -20,7 +20,9 @@ export function virsh(uri: string, ...args: string[]): string {
     return execFileSync('virsh', ['-c', uri, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
   } catch (e: unknown) {
     const stderr = (e as { stderr?: string }).stderr ?? '';
-    throw new Error(`virsh -c ${uri} ${args.join(' ')} failed: ${stderr.trim()}`, { cause: e });
+    // Installed but not running (a machine just booted): say what starts it rather than skip.
+    const hint = /failed to connect to the hypervisor/.test(stderr) ? ' (is libvirtd running? bash test/kubevirt/setup-libvirt.sh starts it)' : '';
+    throw new Error(`virsh -c ${uri} ${args.join(' ')} failed: ${stderr.trim()}${hint}`, { cause: e });
   }
 }
 

@@ -62,8 +62,25 @@ export function closeFds(fds: readonly number[]): void {
   }
 }
 
+/** A unix stream socket bound to path and not yet listening: connections are refused until listenFd(). */
+export function unixBind(path: string): number {
+  return loadNativeAddon().unixBind(path);
+}
+
+export function listenFd(fd: number, backlog = 4): void {
+  loadNativeAddon().listenFd(fd, backlog);
+}
+
+/** Binds and listens in one step; the fd is closed when listen fails. */
 export function unixListen(path: string, backlog = 4): number {
-  return loadNativeAddon().unixListen(path, backlog);
+  const fd = unixBind(path);
+  try {
+    listenFd(fd, backlog);
+  } catch (e: unknown) {
+    closeFds([fd]);
+    throw e;
+  }
+  return fd;
 }
 
 /** A non-blocking connection fd, or null when no connection is pending. */

@@ -23,7 +23,8 @@ export interface NativeAddon {
   eventfdWrite(fd: number, value: number): void;
   eventfdRead(fd: number): number;
   close(fd: number): void;
-  unixListen(path: string, backlog: number): number;
+  unixBind(path: string): number;
+  listenFd(fd: number, backlog: number): void;
   unixAccept(listenFd: number): number;
   unixConnect(path: string): number;
   sendMsg(fd: number, bytes: Uint8Array, fds: readonly number[]): number;

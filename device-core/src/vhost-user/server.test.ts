@@ -3,16 +3,17 @@
  * The server's socket file: a listening socket at its path, replacing a stale socket and
  * refusing any other file (and a server that closes late leaves its replacement's socket
  * alone); a path of 107 bytes (the most a socket address holds) works and one
- * of 108 is refused rather than cut short; removed on close. Real sockets (the native addon).
+ * of 108 is refused rather than cut short; the owner and mode asked for, set before it
+ * listens; removed on close. Real sockets (the native addon).
  */
-import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeFd, unixConnect } from '../os/index.js';
 import type { VhostUserBackend } from './backend.js';
 import { VhostUserSocketError } from './errors.js';
-import { VhostUserServer } from './server.js';
+import { VhostUserServer, type VhostUserServerOptions } from './server.js';
 
 const dirs: string[] = [];
 const servers: VhostUserServer[] = [];
@@ -38,8 +39,8 @@ const IDLE_BACKEND: VhostUserBackend = {
   reset: () => undefined,
 };
 
-function server(socketPath: string): VhostUserServer {
-  const s = new VhostUserServer({ socketPath, backend: IDLE_BACKEND });
+function server(socketPath: string, extra: Partial<Pick<VhostUserServerOptions, 'socketMode' | 'socketOwner'>> = {}): VhostUserServer {
+  const s = new VhostUserServer({ socketPath, backend: IDLE_BACKEND, ...extra });
   servers.push(s);
   return s;
 }
@@ -103,6 +104,31 @@ describe('VhostUserServer socket file', () => {
   it('reports a folder it cannot bind in, and leaves nothing behind', () => {
     const dir = tempDir();
     expect(() => server(join(dir, 'missing', 'vhost.sock')).listen()).toThrow(/cannot listen on .*missing\/vhost.sock/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('gives the socket file the mode and owner asked for', () => {
+    const dir = tempDir();
+    const path = join(dir, 'vhost.sock');
+    const s = server(path, { socketMode: 0o640 });
+    s.listen();
+    expect(statSync(path).mode & 0o777).toBe(0o640);
+    expect(accepts(path)).toBe(true);
+    s.close();
+    const uid = process.getuid?.() ?? 0;
+    // Only root may give a file to someone else; anyone may name themselves and a group of theirs.
+    const owner = uid === 0 ? { uid: 4242, gid: 4243 } : { uid, gid: process.getgid?.() ?? 0 };
+    const t = server(path, { socketOwner: owner, socketMode: 0o660 });
+    t.listen();
+    const st = statSync(path);
+    expect({ uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }).toEqual({ ...owner, mode: 0o660 });
+  });
+
+  it('does not listen when the owner cannot be set, and leaves no socket file', () => {
+    const dir = tempDir();
+    const path = join(dir, 'vhost.sock');
+    // node:fs refuses a uid below -1 before any system call: a failure between bind and listen.
+    expect(() => server(path, { socketOwner: { uid: -2, gid: 0 } }).listen()).toThrow(/cannot give .*vhost.sock its owner and mode, or listen on it/);
     expect(readdirSync(dir)).toEqual([]);
   });
 });

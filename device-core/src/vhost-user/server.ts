@@ -2,12 +2,13 @@
 /**
  * The vhost-user server socket: listens on a path (QEMU connects as the client), serves one
  * frontend at a time and accepts the next when it leaves, cleanly or killed. New connections
- * wait in the listen backlog meanwhile. Removes its socket file when closed, unless another
+ * wait in the listen backlog meanwhile. The socket file gets its owner and mode before the
+ * server listens, so no client connects to it with other rights. Removes its socket file when closed, unless another
  * server has replaced it since. Knows nothing of
  * crypto; builds a fresh backend state per frontend through the supplied factory.
  */
-import { existsSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
-import { closeFds, unixAccept, unixListen, watchFd, type FdWatch } from '../os/index.js';
+import { chmodSync, chownSync, existsSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
+import { closeFds, listenFd, unixAccept, unixBind, watchFd, type FdWatch } from '../os/index.js';
 import { NO_TRACE, type Tracer } from '../util/trace.js';
 import type { VhostUserBackend } from './backend.js';
 import { Connection, type CloseReason } from './connection.js';
@@ -26,6 +27,10 @@ export interface VhostUserServerOptions {
   readonly events?: ServerEvents;
   /** Microseconds a ring served on this thread watches for the next chain after a drain (Vring POLLING); default 0. */
   readonly pollUs?: number;
+  /** Permission bits of the socket file (a frontend needs write permission to connect); default what the umask leaves. */
+  readonly socketMode?: number;
+  /** Owner of the socket file; default the process's own user and group. */
+  readonly socketOwner?: { readonly uid: number; readonly gid: number };
 }
 
 export class VhostUserServer {
@@ -51,10 +56,19 @@ export class VhostUserServer {
       unlinkSync(path);
     }
     try {
-      this.listenFd = unixListen(path, 8);
-      this.bound = lstatSync(path);
+      this.listenFd = unixBind(path);
     } catch (e: unknown) {
       throw new VhostUserSocketError(`cannot listen on ${path}`, { cause: e });
+    }
+    try {
+      this.bound = lstatSync(path);
+      const { socketOwner: owner, socketMode: mode } = this.o;
+      if (owner !== undefined) chownSync(path, owner.uid, owner.gid);
+      if (mode !== undefined) chmodSync(path, mode);
+      listenFd(this.listenFd, 8);
+    } catch (e: unknown) {
+      this.close();
+      throw new VhostUserSocketError(`cannot give ${path} its owner and mode, or listen on it`, { cause: e });
     }
     this.watchListen();
     this.o.events?.onListening?.(path);
