@@ -91,7 +91,11 @@ export const uidGidFlag = () =>
     .transform((s) => {
       const [uid = 0, gid = 0] = s.split(':').map(Number);
       return { uid, gid };
-    });
+    })
+    .refine((o) => o.uid <= MAX_ID && o.gid <= MAX_ID, `UID and GID must be at most ${MAX_ID}`);
+
+/** The largest uid or gid (2^32 - 2: 2^32 - 1 is the "no change" value of chown). */
+const MAX_ID = 4294967294;
 
 /** Permission bits written in octal, e.g. 0660 or 660. */
 export const octalModeFlag = () =>

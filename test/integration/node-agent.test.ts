@@ -181,4 +181,16 @@ describe('node agent against a fake kubelet', () => {
     expect(alive(inUsePid)).toBe(false);
     await kubelet.waitForDevices(RESOURCE, (d) => d.length === 3 && healthy(d));
   });
+
+  // Only root may give a socket to another user.
+  it.skipIf(process.getuid?.() !== 0)('restarts an idle slot when the socket owner changes, its new socket owned that way before it serves', async () => {
+    const a = await start({ slotsPerNode: 1 });
+    await kubelet.waitForDevices(RESOURCE, (d) => d.length === 1 && healthy(d));
+    const before = slotPid(a, 'fast-0') ?? 0;
+    a.applyConfig(parsePoolConfig(poolYaml(POOL, { slotsPerNode: 1, socketOwner: { uid: 4242, gid: 4243 } })));
+    await until('slot 0 restarted', () => a.supervisor.slots()[0]?.healthy && slotPid(a, 'fast-0') !== before);
+    const st = statSync(join(dirs.state, POOL, '0', 'vhost.sock'));
+    expect(`${st.uid}:${st.gid} ${(st.mode & 0o777).toString(8)}`).toBe('4242:4243 660');
+    expect(a.stats().deviceRestarts()).toBe(0);
+  });
 });
