@@ -3,9 +3,9 @@
  * The vhost-user server socket: listens on a path (QEMU connects as the client), serves one
  * frontend at a time and accepts the next when it leaves, cleanly or killed. New connections
  * wait in the listen backlog meanwhile. The socket file gets its owner and mode before the
- * server listens, so no client connects to it with other rights. Removes its socket file when closed, unless another
- * server has replaced it since. Knows nothing of
- * crypto; builds a fresh backend state per frontend through the supplied factory.
+ * server listens, so no client connects to it with other rights. Removes its socket file when
+ * closed, unless another server has replaced it since. Knows nothing of crypto; builds a fresh
+ * backend state per frontend through the supplied factory.
  */
 import { chmodSync, chownSync, existsSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
 import { closeFds, listenFd, unixAccept, unixBind, watchFd, type FdWatch } from '../os/index.js';
