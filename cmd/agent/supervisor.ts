@@ -4,9 +4,9 @@
  * <state-dir>/<pool>/<slot>/vhost.sock. A slot's folder is created (owner uid/gid, mode 0770)
  * before the slot is reported; the device process gives its socket the same owner and mode 0660
  * before it listens (--socket-owner, --socket-mode). A process that exits is restarted after a
- * capped exponential backoff, its slot unhealthy meanwhile. A slot in use (a VM connected, or allocated moments ago and not yet
- * connected) is never stopped on purpose: pool changes (fewer slots, other backend or limits)
- * wait until its VM leaves. On start it adopts what an earlier agent left (a live device with a
+ * capped exponential backoff, its slot unhealthy meanwhile. A slot in use (a VM connected, or
+ * allocated moments ago and not yet connected) is never stopped on purpose: pool changes (fewer
+ * slots, other backend or limits, another socket owner) wait until its VM leaves. On start it adopts what an earlier agent left (a live device with a
  * VM attached) or cleans it (other processes stopped, stale sockets and pid files removed); on
  * stop every process is stopped and every socket removed. Knows nothing of the kubelet or gRPC.
  */
