@@ -6,6 +6,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
+import { MAX_UNIX_ID } from '../../pkg/api/names.js';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
 export class FlagError extends Error {
@@ -92,10 +93,7 @@ export const uidGidFlag = () =>
       const [uid = 0, gid = 0] = s.split(':').map(Number);
       return { uid, gid };
     })
-    .refine((o) => o.uid <= MAX_ID && o.gid <= MAX_ID, `UID and GID must be at most ${MAX_ID}`);
-
-/** The largest uid or gid (2^32 - 2: 2^32 - 1 is the "no change" value of chown). */
-const MAX_ID = 4294967294;
+    .refine((o) => o.uid <= MAX_UNIX_ID && o.gid <= MAX_UNIX_ID, `UID and GID must be at most ${MAX_UNIX_ID}`);
 
 /** Permission bits written in octal, e.g. 0660 or 660. */
 export const octalModeFlag = () =>

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { ALGORITHM_NAMES } from '../../device-core/src/index.js';
 import { conditionSchema, ResourceRequirementsSchema, resourceSchema, TolerationSchema } from './k8s-types.js';
-import { DEVICE_KIND, EXTENDED_RESOURCE_NAME } from './names.js';
+import { DEVICE_KIND, EXTENDED_RESOURCE_NAME, MAX_UNIX_ID } from './names.js';
 import { mapList, setList, withCelRules } from './rules.js';
 
 /** Pool names are path components, label values and part of the resource name: a short DNS-1123 label. */
@@ -52,8 +52,8 @@ const ServicesSchema = withCelRules(
 
 const SocketOwnerSchema = z
   .strictObject({
-    uid: z.number().int().min(0).max(4294967294).default(107).describe('Owner uid of each slot folder and socket.'),
-    gid: z.number().int().min(0).max(4294967294).default(107).describe('Owner gid of each slot folder and socket.'),
+    uid: z.number().int().min(0).max(MAX_UNIX_ID).default(107).describe('Owner uid of each slot folder and socket.'),
+    gid: z.number().int().min(0).max(MAX_UNIX_ID).default(107).describe('Owner gid of each slot folder and socket.'),
   })
   .describe('Who may connect to the device sockets: QEMU in virt-launcher runs as uid/gid 107.');
 

@@ -2,7 +2,7 @@
 /**
  * The API's fixed names: group, version, kinds, plurals, labels, and the two naming rules other
  * parts rely on (the extended resource of a pool, the name of a node state). Pure constants and
- * string functions; knows nothing of schemas or clients.
+ * string functions, and the largest uid or gid a socket may get; knows nothing of schemas or clients.
  */
 export const GROUP = 'vcrypto.dev';
 export const VERSION = 'v1alpha1';
@@ -19,6 +19,9 @@ export const NODE_STATE_SINGULAR = 'virtiocryptonodestate';
 export const NODE_STATE_SHORT_NAMES: readonly string[] = ['vcns'];
 
 /** Labels on every VirtioCryptoNodeState: which pool and which node it describes. */
+/** The largest uid or gid a socket may be given: 2^32 - 2 (2^32 - 1 is chown's "leave it as it is"). */
+export const MAX_UNIX_ID = 4294967294;
+
 export const POOL_LABEL = `${GROUP}/pool`;
 export const NODE_LABEL = `${GROUP}/node`;
 

@@ -88,7 +88,7 @@ describe('vcrypto device narrowed by --services, --algorithms and --queue-size',
     expect(badOwner.stderr).toMatch(/invalid value for --socket-owner: must be UID:GID in numbers/);
   });
 
-  it('gives its socket the owner and mode of --socket-owner and --socket-mode before it listens', async () => {
+  it('gives its socket the owner and mode of --socket-owner and --socket-mode', async () => {
     const uid = process.getuid?.() ?? 0;
     // Only root may give a file to someone else; anyone may name themselves and a group of theirs.
     const owner = uid === 0 ? '4242:4243' : `${uid}:${process.getgid?.() ?? 0}`;

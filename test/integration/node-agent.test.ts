@@ -183,7 +183,7 @@ describe('node agent against a fake kubelet', () => {
   });
 
   // Only root may give a socket to another user.
-  it.skipIf(process.getuid?.() !== 0)('restarts an idle slot when the socket owner changes, its new socket owned that way before it serves', async () => {
+  it.skipIf(process.getuid?.() !== 0)('restarts an idle slot when the socket owner changes, and its new socket has that owner and mode 0660', async () => {
     const a = await start({ slotsPerNode: 1 });
     await kubelet.waitForDevices(RESOURCE, (d) => d.length === 1 && healthy(d));
     const before = slotPid(a, 'fast-0') ?? 0;
